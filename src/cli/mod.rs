@@ -1,0 +1,63 @@
+//! The `roller` command line.
+
+pub mod exit;
+pub mod extra_vars;
+pub mod inventory;
+pub mod playbook;
+
+use clap::{Parser, Subcommand};
+
+pub use exit::{CliError, ExitCode};
+
+/// roller: run Ansible inventories and playbooks against Kafka / Confluent clusters, one
+/// host at a time, safely.
+#[derive(Debug, Parser)]
+#[command(name = "roller", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show an inventory the way Ansible resolves it (like `ansible-inventory`).
+    #[command(long_about = "Show an inventory the way Ansible resolves it.\n\n\
+        Output matches `ansible-inventory`: `--list` prints the same JSON, `--graph` the same \
+        tree, `--host` one host's merged variables. Inventories are YAML or INI files, \
+        directories of them, or comma-separated host lists; `group_vars/` and `host_vars/` \
+        next to the inventory and next to the playbook directory are applied in Ansible's \
+        precedence order. Settings come from ansible.cfg and ANSIBLE_* variables.")]
+    Inventory(inventory::InventoryArgs),
+    /// Run a playbook (not implemented yet: see the project's open issues).
+    Playbook(playbook::PlaybookArgs),
+}
+
+/// Parse arguments and run; returns the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // argparse (and so ansible-*) exits 2 on usage errors; help/version exit 0.
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let result = match cli.command {
+        Command::Inventory(args) => inventory::run(&args),
+        Command::Playbook(args) => playbook::run(&args),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(err) => {
+            eprintln!("ERROR: {}", err.message);
+            err.code as i32
+        }
+    }
+}
+
+/// Print warnings as Ansible does.
+pub fn print_warnings<I: IntoIterator<Item = String>>(warnings: I) {
+    for w in warnings {
+        eprintln!("[WARNING]: {w}");
+    }
+}

@@ -1,0 +1,9 @@
+//! roller: an Ansible-compatible orchestrator for rolling maintenance of Kafka / Confluent
+//! clusters. The binary is a thin wrapper around [`cli::run`].
+
+pub mod cli;
+pub mod config;
+pub mod inventory;
+pub mod output;
+pub mod vars;
+pub mod yaml;

@@ -1,0 +1,6 @@
+//! Writing values the way Ansible (Python) writes them.
+
+pub mod float_repr;
+pub mod json;
+pub mod python_repr;
+pub mod yaml_emit;
