@@ -118,12 +118,12 @@ fn parse_source(inv: &mut Inventory, path: &Path) -> Result<bool, SourcesError> 
             "inventory source not found: check the -i path (or `inventory` in ansible.cfg)",
         )));
     }
-    parse_file(inv, path).map(|_| true)
+    parse_file(inv, path)
 }
 
 /// Try the file plugins in Ansible's order. A failed plugin may leave partial changes, as
 /// in Ansible; the next one then runs on top of them.
-fn parse_file(inv: &mut Inventory, path: &Path) -> Result<(), SourcesError> {
+fn parse_file(inv: &mut Inventory, path: &Path) -> Result<bool, SourcesError> {
     let text = match std::fs::read(path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) => {
@@ -135,17 +135,20 @@ fn parse_file(inv: &mut Inventory, path: &Path) -> Result<(), SourcesError> {
     let yaml_ok = ext.is_empty() || YAML_EXTENSIONS.contains(&ext);
 
     let mut yaml_error = None;
+    let mut empty_yaml = false;
     if yaml_ok {
         let mut warnings = Vec::new();
-        let attempt = load_data_text(path, &text, &mut warnings)
-            .and_then(|data| parse_yaml_inventory(inv, path, data));
+        let attempt = load_data_text(path, &text, &mut warnings).and_then(|data| {
+            empty_yaml = !data.as_ref().is_some_and(|d| d.is_truthy());
+            parse_yaml_inventory(inv, path, data)
+        });
         match attempt {
             Ok(()) => {
                 for w in warnings {
                     inv.warn(w);
                 }
                 inv.current_source = None;
-                return Ok(());
+                return Ok(true);
             }
             Err(e) => yaml_error = Some(e),
         }
@@ -156,12 +159,19 @@ fn parse_file(inv: &mut Inventory, path: &Path) -> Result<(), SourcesError> {
         match parse_ini_inventory(inv, path, &text) {
             Ok(()) => {
                 inv.current_source = None;
-                return Ok(());
+                return Ok(true);
             }
             Err(e) => e,
         }
     };
     inv.current_source = None;
+    // A file with no data at all (only comments) is skipped with a warning, as Ansible
+    // does; anything malformed stops the run (docs/inventory.md).
+    if empty_yaml {
+        inv.warn(format!("{}: Parsed empty YAML file", path.display()));
+        inv.warn(format!("Unable to parse {} as an inventory source", path.display()));
+        return Ok(false);
+    }
     Err(SourcesError::Unparsable(pick_error(&text, ext, yaml_error, ini_error)))
 }
 

