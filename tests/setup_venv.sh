@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install the reference implementation (ansible-core from PyPI) into .venv/ in the repo.
+# Idempotent and safe to call from several test processes at once.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$repo/.venv"
+ansible_version="2.19.14"
+exec 9>"$repo/target/.venv.lock" 2>/dev/null || { mkdir -p "$repo/target"; exec 9>"$repo/target/.venv.lock"; }
+flock 9
+if [ -x "$venv/bin/ansible-inventory" ] && "$venv/bin/python" -c "import ansible.release as r, sys; sys.exit(r.__version__ != '$ansible_version')" 2>/dev/null; then
+  exit 0
+fi
+python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "ansible-core==$ansible_version"

@@ -1,0 +1,1 @@
+//! Random inventories for the generative differential test (filled in separately).
