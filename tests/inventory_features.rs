@@ -9,11 +9,19 @@ use std::path::Path;
 use support::{Job, TempDir, compare, isolated_env, repo_root, run_ansible_batch};
 
 fn fixture(rel: &str) -> String {
-    repo_root().join("tests/fixtures/inventory").join(rel).to_string_lossy().into_owned()
+    repo_root()
+        .join("tests/fixtures/inventory")
+        .join(rel)
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn job(name: &str, cwd: &Path, args: &[&str]) -> Job {
-    Job { name: name.to_string(), args: args.iter().map(|s| s.to_string()).collect(), cwd: cwd.to_path_buf() }
+    Job {
+        name: name.to_string(),
+        args: args.iter().map(|s| s.to_string()).collect(),
+        cwd: cwd.to_path_buf(),
+    }
 }
 
 /// Run `jobs` through both tools with the same environment and assert equal output.
@@ -22,15 +30,33 @@ fn check(label: &str, jobs: Vec<Job>, extra_env: &[(&str, &str)]) {
     let env = isolated_env(scratch.path(), extra_env);
     let jobs: Vec<Job> = jobs
         .into_iter()
-        .map(|j| Job { cwd: if j.cwd.as_os_str().is_empty() { scratch.path().to_path_buf() } else { j.cwd }, ..j })
+        .map(|j| Job {
+            cwd: if j.cwd.as_os_str().is_empty() {
+                scratch.path().to_path_buf()
+            } else {
+                j.cwd
+            },
+            ..j
+        })
         .collect();
     let reference = run_ansible_batch(scratch.path(), &jobs, &env);
     let roller_jobs: Vec<Job> = jobs
         .iter()
-        .map(|j| Job { args: std::iter::once("inventory".to_string()).chain(j.args.clone()).collect(), ..j.clone() })
+        .map(|j| Job {
+            args: std::iter::once("inventory".to_string())
+                .chain(j.args.clone())
+                .collect(),
+            ..j.clone()
+        })
         .collect();
     let failures = compare(&roller_jobs, &reference, &env);
-    assert!(failures.is_empty(), "{} of {} differ:\n{}", failures.len(), jobs.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        jobs.len(),
+        failures.join("\n\n")
+    );
 }
 
 fn here() -> &'static Path {
@@ -46,13 +72,37 @@ fn yaml_inventory_structure_scalars_and_output_forms() {
             job("list", here(), &["-i", &y, "--list"]),
             job("graph", here(), &["-i", &y, "--graph"]),
             job("graph-vars", here(), &["-i", &y, "--graph", "--vars"]),
-            job("graph-group", here(), &["-i", &y, "--graph", "kafka_cluster"]),
-            job("graph-bad-group", here(), &["-i", &y, "--graph", "no_such_group"]),
+            job(
+                "graph-group",
+                here(),
+                &["-i", &y, "--graph", "kafka_cluster"],
+            ),
+            job(
+                "graph-bad-group",
+                here(),
+                &["-i", &y, "--graph", "no_such_group"],
+            ),
             job("yaml", here(), &["-i", &y, "--list", "--yaml"]),
-            job("host", here(), &["-i", &y, "--host", "broker01.example.com"]),
-            job("host-port", here(), &["-i", &y, "--host", "port-host.example.com"]),
-            job("host-missing", here(), &["-i", &y, "--host", "nope.example.com"]),
-            job("host-yaml", here(), &["-i", &y, "--host", "standalone.example.com", "--yaml"]),
+            job(
+                "host",
+                here(),
+                &["-i", &y, "--host", "broker01.example.com"],
+            ),
+            job(
+                "host-port",
+                here(),
+                &["-i", &y, "--host", "port-host.example.com"],
+            ),
+            job(
+                "host-missing",
+                here(),
+                &["-i", &y, "--host", "nope.example.com"],
+            ),
+            job(
+                "host-yaml",
+                here(),
+                &["-i", &y, "--host", "standalone.example.com", "--yaml"],
+            ),
         ],
         &[],
     );
@@ -91,7 +141,13 @@ fn host_patterns_and_limits() {
     ];
     let jobs = patterns
         .iter()
-        .map(|p| job(&format!("limit {p}"), here(), &["-i", &y, "--list", "--limit", p]))
+        .map(|p| {
+            job(
+                &format!("limit {p}"),
+                here(),
+                &["-i", &y, "--list", "--limit", p],
+            )
+        })
         .collect();
     check("patterns", jobs, &[]);
 }
@@ -105,9 +161,17 @@ fn ini_inventory_sections_and_literals() {
             job("list", here(), &["-i", &i, "--list"]),
             job("graph-vars", here(), &["-i", &i, "--graph", "--vars"]),
             job("host", here(), &["-i", &i, "--host", "broker2.lab.test"]),
-            job("host-standalone", here(), &["-i", &i, "--host", "standalone"]),
+            job(
+                "host-standalone",
+                here(),
+                &["-i", &i, "--host", "standalone"],
+            ),
             job("yaml", here(), &["-i", &i, "--list", "--yaml"]),
-            job("limit", here(), &["-i", &i, "--list", "--limit", "cluster:!kafka_controller"]),
+            job(
+                "limit",
+                here(),
+                &["-i", &i, "--list", "--limit", "cluster:!kafka_controller"],
+            ),
         ],
         &[],
     );
@@ -121,15 +185,39 @@ fn group_vars_and_host_vars_next_to_inventory_and_playbook() {
     let extra = fixture("vars_dirs/inv/extra.yml");
     let jobs = vec![
         job("dir", here(), &["-i", &inv, "--list"]),
-        job("dir+playbook", here(), &["-i", &inv, "--list", "--playbook-dir", &pb]),
-        job("graph+playbook", here(), &["-i", &inv, "--graph", "--vars", "--playbook-dir", &pb]),
-        job("two sources", here(), &["-i", &hosts, "-i", &extra, "--list"]),
-        job("host", here(), &["-i", &inv, "--host", "b1.lab.test", "--playbook-dir", &pb]),
+        job(
+            "dir+playbook",
+            here(),
+            &["-i", &inv, "--list", "--playbook-dir", &pb],
+        ),
+        job(
+            "graph+playbook",
+            here(),
+            &["-i", &inv, "--graph", "--vars", "--playbook-dir", &pb],
+        ),
+        job(
+            "two sources",
+            here(),
+            &["-i", &hosts, "-i", &extra, "--list"],
+        ),
+        job(
+            "host",
+            here(),
+            &["-i", &inv, "--host", "b1.lab.test", "--playbook-dir", &pb],
+        ),
         // The working directory stands in for the playbook directory when none is given.
-        job("cwd as playbook dir", Path::new(&pb), &["-i", &inv, "--list"]),
+        job(
+            "cwd as playbook dir",
+            Path::new(&pb),
+            &["-i", &inv, "--list"],
+        ),
     ];
     check("vars-dirs", jobs.clone(), &[]);
-    check("vars-dirs-merge", jobs, &[("ANSIBLE_HASH_BEHAVIOUR", "merge")]);
+    check(
+        "vars-dirs-merge",
+        jobs,
+        &[("ANSIBLE_HASH_BEHAVIOUR", "merge")],
+    );
 }
 
 #[test]
@@ -152,10 +240,25 @@ fn host_lists_and_multiple_sources() {
     check(
         "hostlist",
         vec![
-            job("host list", here(), &["-i", "h1,h2:2222,[fe80::1]:22,198.18.0.5,", "--list"]),
+            job(
+                "host list",
+                here(),
+                &["-i", "h1,h2:2222,[fe80::1]:22,198.18.0.5,", "--list"],
+            ),
             job("single host list", here(), &["-i", "solo,", "--graph"]),
             job("yaml+ini", here(), &["-i", &y, "-i", &i, "--list"]),
-            job("extra vars", here(), &["-i", &i, "--host", "broker1.lab.test", "-e", "heap=1g extra=x"]),
+            job(
+                "extra vars",
+                here(),
+                &[
+                    "-i",
+                    &i,
+                    "--host",
+                    "broker1.lab.test",
+                    "-e",
+                    "heap=1g extra=x",
+                ],
+            ),
         ],
         &[],
     );

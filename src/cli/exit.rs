@@ -19,10 +19,16 @@ pub struct CliError {
 
 impl CliError {
     pub fn error(message: impl std::fmt::Display) -> Self {
-        CliError { code: ExitCode::Error, message: message.to_string() }
+        CliError {
+            code: ExitCode::Error,
+            message: message.to_string(),
+        }
     }
 
     pub fn options(message: impl std::fmt::Display) -> Self {
-        CliError { code: ExitCode::Options, message: message.to_string() }
+        CliError {
+            code: ExitCode::Options,
+            message: message.to_string(),
+        }
     }
 }

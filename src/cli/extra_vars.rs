@@ -13,9 +13,12 @@ pub fn parse_extra_vars(items: &[String], how: HashBehaviour) -> Result<Map, Str
         let data = if let Some(file) = item.strip_prefix('@') {
             load_data_file(Path::new(file), &mut warnings).map_err(|e| e.to_string())?
         } else if item.starts_with(['/', '.']) {
-            return Err(format!("Please prepend extra_vars filename '{item}' with '@'"));
+            return Err(format!(
+                "Please prepend extra_vars filename '{item}' with '@'"
+            ));
         } else if item.starts_with(['[', '{']) {
-            load_data_text(Path::new("<extra vars>"), item, &mut warnings).map_err(|e| e.to_string())?
+            load_data_text(Path::new("<extra vars>"), item, &mut warnings)
+                .map_err(|e| e.to_string())?
         } else {
             let mut m = Map::new();
             for token in shlex_split(item).map_err(|e| format!("-e {item:?}: {e}"))? {

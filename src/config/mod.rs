@@ -44,7 +44,10 @@ impl Default for AnsibleConfig {
 
 /// Ansible's `boolean()`: yes/on/1/true/t/y (any case) are true, everything else false.
 pub fn ansible_bool(s: &str) -> bool {
-    matches!(s.trim().to_ascii_lowercase().as_str(), "y" | "yes" | "on" | "1" | "true" | "t" | "1.0")
+    matches!(
+        s.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes" | "on" | "1" | "true" | "t" | "1.0"
+    )
 }
 
 /// Where the environment and the working directory put the config file, in Ansible's order:
@@ -69,7 +72,9 @@ pub fn find_config_file(env: &HashMap<String, String>, cwd: &Path) -> Option<Pat
 
 fn world_writable(dir: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(dir).map(|m| m.permissions().mode() & 0o002 != 0).unwrap_or(false)
+    std::fs::metadata(dir)
+        .map(|m| m.permissions().mode() & 0o002 != 0)
+        .unwrap_or(false)
 }
 
 fn expand_home(p: &str, env: &HashMap<String, String>) -> PathBuf {
@@ -97,11 +102,18 @@ impl AnsibleConfig {
     pub fn load_from(env: &HashMap<String, String>, cwd: &Path) -> Result<Self, CfgError> {
         let mut cfg = AnsibleConfig::default();
         if let Some(file) = find_config_file(env, cwd) {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| CfgError { path: file.clone(), line: 0, message: format!("cannot read: {e}") })?;
+            let text = std::fs::read_to_string(&file).map_err(|e| CfgError {
+                path: file.clone(),
+                line: 0,
+                message: format!("cannot read: {e}"),
+            })?;
             let sections = parse_cfg(&file, &text)?;
-            let base = file.parent().map(Path::to_path_buf).unwrap_or_else(|| cwd.to_path_buf());
-            let get = |section: &str, key: &str| sections.get(section).and_then(|s| s.get(key)).cloned();
+            let base = file
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| cwd.to_path_buf());
+            let get =
+                |section: &str, key: &str| sections.get(section).and_then(|s| s.get(key)).cloned();
             cfg.apply(&|k| get("defaults", k), &base, env, &file)?;
             cfg.config_file = Some(file);
         }
@@ -145,10 +157,17 @@ impl AnsibleConfig {
                 .collect();
         }
         if let Some(v) = get("roles_path") {
-            self.roles_path = v.split(':').filter(|s| !s.is_empty()).map(|s| resolve_path(s, base, env)).collect();
+            self.roles_path = v
+                .split(':')
+                .filter(|s| !s.is_empty())
+                .map(|s| resolve_path(s, base, env))
+                .collect();
         }
         if let Some(v) = get("forks") {
-            self.forks = v.trim().parse().map_err(|_| bad("forks", &v, "expected a whole number"))?;
+            self.forks = v
+                .trim()
+                .parse()
+                .map_err(|_| bad("forks", &v, "expected a whole number"))?;
         }
         if let Some(v) = get("hash_behaviour") {
             self.hash_behaviour = match v.trim() {
@@ -167,7 +186,10 @@ impl AnsibleConfig {
             self.private_key_file = Some(resolve_path(&v, base, env));
         }
         if let Some(v) = get("timeout") {
-            self.timeout = v.trim().parse().map_err(|_| bad("timeout", &v, "expected a whole number of seconds"))?;
+            self.timeout = v
+                .trim()
+                .parse()
+                .map_err(|_| bad("timeout", &v, "expected a whole number of seconds"))?;
         }
         if let Some(v) = get("playbook_dir") {
             self.playbook_dir = Some(resolve_path(&v, base, env));
@@ -190,10 +212,16 @@ mod tests {
         )
         .unwrap();
         let mut env = HashMap::new();
-        env.insert("ANSIBLE_CONFIG".to_string(), dir.join("ansible.cfg").to_string_lossy().into_owned());
+        env.insert(
+            "ANSIBLE_CONFIG".to_string(),
+            dir.join("ansible.cfg").to_string_lossy().into_owned(),
+        );
         env.insert("ANSIBLE_FORKS".to_string(), "7".to_string());
         let cfg = AnsibleConfig::load_from(&env, Path::new("/")).unwrap();
-        assert_eq!(cfg.inventory, vec![dir.join("hosts.yml").to_string_lossy().into_owned()]);
+        assert_eq!(
+            cfg.inventory,
+            vec![dir.join("hosts.yml").to_string_lossy().into_owned()]
+        );
         assert_eq!(cfg.hash_behaviour, HashBehaviour::Merge);
         assert_eq!(cfg.forks, 7);
         assert!(!cfg.host_key_checking);

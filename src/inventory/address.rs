@@ -11,9 +11,8 @@ const ALNUM_RANGE: &str = r"\[(?:[a-z]:[a-z]|[0-9]+:[0-9]+)(?::[0-9]+)?\]";
 
 static BRACKETED_HOSTPORT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\[(.+)\]:([0-9]+)$").expect("static regex"));
-static HOSTPORT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^((?:[^:\[\]]|\[[^\]]*\])*):([0-9]+)$").expect("static regex")
-});
+static HOSTPORT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^((?:[^:\[\]]|\[[^\]]*\])*):([0-9]+)$").expect("static regex"));
 static IPV4: LazyLock<Regex> = LazyLock::new(|| {
     let c = format!(r"(?:[01]?[0-9]{{1,2}}|2[0-4][0-9]|25[0-5]|{NUMERIC_RANGE})");
     Regex::new(&format!(r"(?i)^(?:{c}\.){{3}}{c}$")).expect("static regex")
@@ -40,12 +39,16 @@ static IPV6: LazyLock<Regex> = LazyLock::new(|| {
 /// One hostname label. Python's pattern also forbids a label ending in `_` or `-` with a
 /// look-behind, which Rust's regex lacks: `is_hostname` checks that separately.
 static LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?i)^(?:\w|{ALNUM_RANGE})(?:[\w_-]|{ALNUM_RANGE})*$")).expect("static regex")
+    Regex::new(&format!(
+        r"(?i)^(?:\w|{ALNUM_RANGE})(?:[\w_-]|{ALNUM_RANGE})*$"
+    ))
+    .expect("static regex")
 });
 
 fn is_hostname(s: &str) -> bool {
     // Ranges never contain dots, so labels split cleanly on '.'.
-    s.split('.').all(|label| LABEL.is_match(label) && !label.ends_with(['_', '-']))
+    s.split('.')
+        .all(|label| LABEL.is_match(label) && !label.ends_with(['_', '-']))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +58,10 @@ pub enum AddressError {
 }
 
 /// Returns the host and an optional port.
-pub fn parse_address(address: &str, allow_ranges: bool) -> Result<(String, Option<i64>), AddressError> {
+pub fn parse_address(
+    address: &str,
+    allow_ranges: bool,
+) -> Result<(String, Option<i64>), AddressError> {
     let mut address = address.to_string();
     let mut port = None;
     for pattern in [&*BRACKETED_HOSTPORT, &*HOSTPORT] {
@@ -82,10 +88,19 @@ mod tests {
 
     #[test]
     fn splits_ports() {
-        assert_eq!(parse_address("web1:2222", true), Ok(("web1".into(), Some(2222))));
-        assert_eq!(parse_address("[::1]:22", true), Ok(("::1".into(), Some(22))));
+        assert_eq!(
+            parse_address("web1:2222", true),
+            Ok(("web1".into(), Some(2222)))
+        );
+        assert_eq!(
+            parse_address("[::1]:22", true),
+            Ok(("::1".into(), Some(22)))
+        );
         assert_eq!(parse_address("fe80::1", true), Ok(("fe80::1".into(), None)));
-        assert_eq!(parse_address("b[01:03].ex.com", true), Ok(("b[01:03].ex.com".into(), None)));
+        assert_eq!(
+            parse_address("b[01:03].ex.com", true),
+            Ok(("b[01:03].ex.com".into(), None))
+        );
         assert!(parse_address("bad_", true).is_err());
         assert!(parse_address("a b", true).is_err());
     }

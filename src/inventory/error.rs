@@ -12,15 +12,35 @@ pub struct SourceError {
 
 impl SourceError {
     pub fn new(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        SourceError { path: path.into(), line: None, column: None, message: message.into() }
+        SourceError {
+            path: path.into(),
+            line: None,
+            column: None,
+            message: message.into(),
+        }
     }
 
-    pub fn at(path: impl Into<PathBuf>, line: usize, column: Option<usize>, message: impl Into<String>) -> Self {
-        SourceError { path: path.into(), line: Some(line), column, message: message.into() }
+    pub fn at(
+        path: impl Into<PathBuf>,
+        line: usize,
+        column: Option<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        SourceError {
+            path: path.into(),
+            line: Some(line),
+            column,
+            message: message.into(),
+        }
     }
 
     pub fn from_yaml(path: impl Into<PathBuf>, err: crate::yaml::YamlError) -> Self {
-        SourceError { path: path.into(), line: Some(err.line), column: Some(err.column), message: err.message }
+        SourceError {
+            path: path.into(),
+            line: Some(err.line),
+            column: Some(err.column),
+            message: err.message,
+        }
     }
 }
 

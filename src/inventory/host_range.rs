@@ -18,7 +18,9 @@ pub fn expand_hostname_range(line: &str) -> Result<Vec<String>, RangeError> {
     // Python replaces the first '[' and the first ']' (anywhere) with '|' and splits on '|':
     // exactly three parts are required.
     let Some(close_rel) = line.find(']') else {
-        return Err(RangeError(format!("not enough values to unpack in host range {line:?}")));
+        return Err(RangeError(format!(
+            "not enough values to unpack in host range {line:?}"
+        )));
     };
     if close_rel < open {
         return Err(RangeError(format!("invalid host range {line:?}")));
@@ -26,11 +28,15 @@ pub fn expand_hostname_range(line: &str) -> Result<Vec<String>, RangeError> {
     let nrange = &rest[..close_rel - open - 1];
     let tail = &line[close_rel + 1..];
     if nrange.contains('|') || head.contains('|') || tail.contains('|') {
-        return Err(RangeError(format!("too many values to unpack in host range {line:?}")));
+        return Err(RangeError(format!(
+            "too many values to unpack in host range {line:?}"
+        )));
     }
     let bounds: Vec<&str> = nrange.split(':').collect();
     if bounds.len() != 2 && bounds.len() != 3 {
-        return Err(RangeError("host range must be begin:end or begin:end:step".into()));
+        return Err(RangeError(
+            "host range must be begin:end or begin:end:step".into(),
+        ));
     }
     let beg = if bounds[0].is_empty() { "0" } else { bounds[0] };
     let end = bounds[1];
@@ -40,7 +46,9 @@ pub fn expand_hostname_range(line: &str) -> Result<Vec<String>, RangeError> {
     }
     let width = if beg.starts_with('0') && beg.len() > 1 {
         if beg.len() != end.len() {
-            return Err(RangeError("host range must specify equal-length begin and end formats".into()));
+            return Err(RangeError(
+                "host range must specify equal-length begin and end formats".into(),
+            ));
         }
         Some(beg.len())
     } else {
@@ -50,7 +58,10 @@ pub fn expand_hostname_range(line: &str) -> Result<Vec<String>, RangeError> {
     if step == 0 {
         return Err(RangeError("range() arg 3 must not be zero".into()));
     }
-    let seq: Vec<String> = match (LETTERS.find(beg).filter(|_| beg.len() == 1), LETTERS.find(end).filter(|_| end.len() == 1)) {
+    let seq: Vec<String> = match (
+        LETTERS.find(beg).filter(|_| beg.len() == 1),
+        LETTERS.find(end).filter(|_| end.len() == 1),
+    ) {
         (Some(ib), Some(ie)) => {
             if ib > ie {
                 return Err(RangeError("host range must have begin <= end".into()));
@@ -64,7 +75,10 @@ pub fn expand_hostname_range(line: &str) -> Result<Vec<String>, RangeError> {
         _ => {
             let b = parse_py_int(beg)?;
             let e = parse_py_int(end)?;
-            py_range(b, e + 1, step).into_iter().map(|i| i.to_string()).collect()
+            py_range(b, e + 1, step)
+                .into_iter()
+                .map(|i| i.to_string())
+                .collect()
         }
     };
     let mut hosts = Vec::new();
@@ -120,7 +134,11 @@ pub fn expand_hostpattern(pattern: &str) -> Result<(Vec<String>, Option<i64>), R
         Ok((h, p)) => (h, p),
         Err(_) => (pattern.to_string(), None),
     };
-    let names = if host.contains('[') { expand_hostname_range(&host)? } else { vec![host] };
+    let names = if host.contains('[') {
+        expand_hostname_range(&host)?
+    } else {
+        vec![host]
+    };
     Ok((names, port))
 }
 
@@ -130,11 +148,26 @@ mod tests {
 
     #[test]
     fn expands_like_ansible() {
-        assert_eq!(expand_hostname_range("b[01:03].x").unwrap(), vec!["b01.x", "b02.x", "b03.x"]);
-        assert_eq!(expand_hostname_range("n[a:c]").unwrap(), vec!["na", "nb", "nc"]);
-        assert_eq!(expand_hostname_range("h[0:6:3]").unwrap(), vec!["h0", "h3", "h6"]);
-        assert_eq!(expand_hostname_range("r[1:2]-[a:b]").unwrap(), vec!["r1-a", "r1-b", "r2-a", "r2-b"]);
+        assert_eq!(
+            expand_hostname_range("b[01:03].x").unwrap(),
+            vec!["b01.x", "b02.x", "b03.x"]
+        );
+        assert_eq!(
+            expand_hostname_range("n[a:c]").unwrap(),
+            vec!["na", "nb", "nc"]
+        );
+        assert_eq!(
+            expand_hostname_range("h[0:6:3]").unwrap(),
+            vec!["h0", "h3", "h6"]
+        );
+        assert_eq!(
+            expand_hostname_range("r[1:2]-[a:b]").unwrap(),
+            vec!["r1-a", "r1-b", "r2-a", "r2-b"]
+        );
         assert!(expand_hostname_range("h[01:100]").is_err());
-        assert_eq!(expand_hostpattern("db[1:2]:5432").unwrap(), (vec!["db1".into(), "db2".into()], Some(5432)));
+        assert_eq!(
+            expand_hostpattern("db[1:2]:5432").unwrap(),
+            (vec!["db1".into(), "db2".into()], Some(5432))
+        );
     }
 }

@@ -162,7 +162,10 @@ impl Inventory {
                     let first = self
                         .hosts
                         .iter()
-                        .find(|h| h.name != name && matches!(h.name.as_str(), "localhost" | "127.0.0.1" | "::1"))
+                        .find(|h| {
+                            h.name != name
+                                && matches!(h.name.as_str(), "localhost" | "127.0.0.1" | "::1")
+                        })
                         .map(|h| h.name.clone());
                     if let Some(first) = first {
                         self.warn(format!(
@@ -239,7 +242,12 @@ impl Inventory {
         self.walk(group, |g| &g.child_groups, true)
     }
 
-    fn walk(&self, start: GroupId, rel: impl Fn(&Group) -> &Vec<GroupId>, include_self: bool) -> Vec<GroupId> {
+    fn walk(
+        &self,
+        start: GroupId,
+        rel: impl Fn(&Group) -> &Vec<GroupId>,
+        include_self: bool,
+    ) -> Vec<GroupId> {
         let mut seen: HashSet<GroupId> = HashSet::new();
         let mut ordered = Vec::new();
         if include_self {
@@ -265,7 +273,10 @@ impl Inventory {
     /// `Group.add_child_group`.
     pub fn add_child_group(&mut self, parent: GroupId, child: GroupId) -> Result<bool, GraphError> {
         if parent == child {
-            return Err(GraphError(format!("can't add group to itself: {}", self.groups[parent].name)));
+            return Err(GraphError(format!(
+                "can't add group to itself: {}",
+                self.groups[parent].name
+            )));
         }
         if self.groups[parent].child_groups.contains(&child) {
             return Ok(false);
@@ -331,7 +342,9 @@ impl Inventory {
 
     /// `InventoryData.add_child`: `child` may name a group or a host.
     pub fn add_child(&mut self, group: &str, child: &str) -> Result<bool, GraphError> {
-        let g = self.group_id(group).ok_or_else(|| GraphError(format!("{group} is not a known group")))?;
+        let g = self
+            .group_id(group)
+            .ok_or_else(|| GraphError(format!("{group} is not a known group")))?;
         if let Some(c) = self.group_id(child) {
             self.add_child_group(g, c)
         } else if let Some(h) = self.host_id(child) {
@@ -357,7 +370,12 @@ impl Inventory {
     }
 
     /// `Group.set_variable`: `ansible_group_priority` sets the priority instead.
-    pub fn set_group_var(&mut self, group: GroupId, key: &str, value: Value) -> Result<(), GraphError> {
+    pub fn set_group_var(
+        &mut self,
+        group: GroupId,
+        key: &str,
+        value: Value,
+    ) -> Result<(), GraphError> {
         if key == "ansible_group_priority" {
             let priority = match &value {
                 Value::Int(i) => Some(*i),

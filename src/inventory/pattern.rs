@@ -28,9 +28,16 @@ pub fn split_host_pattern(pattern: &str) -> Vec<String> {
     } else if parse_address(pattern, true).is_ok() {
         vec![pattern.to_string()]
     } else {
-        PATTERN_PART.find_iter(pattern).map(|m| m.as_str().to_string()).collect()
+        PATTERN_PART
+            .find_iter(pattern)
+            .map(|m| m.as_str().to_string())
+            .collect()
     };
-    parts.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
+    parts
+        .into_iter()
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 /// Regular patterns first, then `&` intersections, then `!` exclusions.
@@ -125,7 +132,11 @@ pub struct Selector<'a> {
 
 impl<'a> Selector<'a> {
     pub fn new(inv: &'a Inventory) -> Self {
-        Selector { inv, subset: None, warnings: Vec::new() }
+        Selector {
+            inv,
+            subset: None,
+            warnings: Vec::new(),
+        }
     }
 
     /// `InventoryManager.subset`: `--limit`, where `@file` reads one pattern per line.
@@ -167,13 +178,15 @@ impl<'a> Selector<'a> {
         self.hosts_for(&split_host_pattern(pattern), false)
     }
 
-    fn hosts_for(&mut self, patterns: &[String], apply_limit: bool) -> Result<Vec<HostId>, PatternError> {
+    fn hosts_for(
+        &mut self,
+        patterns: &[String],
+        apply_limit: bool,
+    ) -> Result<Vec<HostId>, PatternError> {
         let mut hosts = self.evaluate(patterns)?;
-        if apply_limit {
-            if let Some(subset) = self.subset.clone() {
-                let allowed: HashSet<HostId> = self.evaluate(&subset)?.into_iter().collect();
-                hosts.retain(|h| allowed.contains(h));
-            }
+        if apply_limit && let Some(subset) = self.subset.clone() {
+            let allowed: HashSet<HostId> = self.evaluate(&subset)?.into_iter().collect();
+            hosts.retain(|h| allowed.contains(h));
         }
         let mut seen = HashSet::new();
         hosts.retain(|h| seen.insert(*h));
@@ -206,14 +219,21 @@ impl<'a> Selector<'a> {
         let pattern = pattern.strip_prefix(['&', '!']).unwrap_or(pattern);
         let (expr, subscript) = split_subscript(pattern);
         let hosts = self.enumerate(&expr)?;
-        apply_subscript(hosts, subscript)
-            .ok_or_else(|| PatternError(format!("No hosts matched the subscripted pattern '{pattern}'")))
+        apply_subscript(hosts, subscript).ok_or_else(|| {
+            PatternError(format!(
+                "No hosts matched the subscripted pattern '{pattern}'"
+            ))
+        })
     }
 
     fn enumerate(&mut self, pattern: &str) -> Result<Vec<HostId>, PatternError> {
         let matcher = Matcher::new(pattern)?;
         let mut results = Vec::new();
-        let groups: Vec<&str> = self.inv.group_names().filter(|g| matcher.is_match(g)).collect();
+        let groups: Vec<&str> = self
+            .inv
+            .group_names()
+            .filter(|g| matcher.is_match(g))
+            .collect();
         for g in &groups {
             if let Some(id) = self.inv.group_id(g) {
                 results.extend(self.inv.group_hosts(id));
@@ -228,7 +248,9 @@ impl<'a> Selector<'a> {
             }
         }
         if results.is_empty() && groups.is_empty() && pattern != "all" {
-            self.warnings.push(format!("Could not match supplied host pattern, ignoring: {pattern}"));
+            self.warnings.push(format!(
+                "Could not match supplied host pattern, ignoring: {pattern}"
+            ));
         }
         Ok(results)
     }
@@ -275,13 +297,19 @@ fn split_subscript(pattern: &str) -> (String, Option<Subscript>) {
         return (expr, idx.as_str().parse().ok().map(Subscript::Index));
     }
     let start: i64 = c[3].parse().unwrap_or(0);
-    let end: i64 = if c[5].is_empty() { -1 } else { c[5].parse().unwrap_or(-1) };
+    let end: i64 = if c[5].is_empty() {
+        -1
+    } else {
+        c[5].parse().unwrap_or(-1)
+    };
     (expr, Some(Subscript::Range(start, end)))
 }
 
 /// Python list indexing and slicing (`hosts[i]`, `hosts[start:end+1]`); `None` is IndexError.
 fn apply_subscript(hosts: Vec<HostId>, subscript: Option<Subscript>) -> Option<Vec<HostId>> {
-    let Some(sub) = subscript else { return Some(hosts) };
+    let Some(sub) = subscript else {
+        return Some(hosts);
+    };
     if hosts.is_empty() {
         return Some(hosts);
     }
@@ -296,9 +324,19 @@ fn apply_subscript(hosts: Vec<HostId>, subscript: Option<Subscript>) -> Option<V
         Subscript::Range(start, 0) => index(start).map(|h| vec![h]),
         Subscript::Range(start, end) => {
             let end = if end == -1 { len - 1 } else { end };
-            let clamp = |i: i64| -> usize { if i < 0 { (len + i).max(0) as usize } else { i.min(len) as usize } };
+            let clamp = |i: i64| -> usize {
+                if i < 0 {
+                    (len + i).max(0) as usize
+                } else {
+                    i.min(len) as usize
+                }
+            };
             let (s, e) = (clamp(start), clamp(end + 1));
-            Some(if s < e { hosts[s..e].to_vec() } else { Vec::new() })
+            Some(if s < e {
+                hosts[s..e].to_vec()
+            } else {
+                Vec::new()
+            })
         }
     }
 }

@@ -17,9 +17,15 @@ use super::yaml_source::parse_yaml_inventory;
 /// INVENTORY_IGNORE_EXTS).
 static IGNORED: LazyLock<Regex> = LazyLock::new(|| {
     let exts = [
-        ".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".orig", ".cfg", ".retry",
+        ".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".orig", ".cfg",
+        ".retry",
     ];
-    let mut alts = vec![r"^\.".to_string(), "^host_vars$".into(), "^group_vars$".into(), "^vars_plugins$".into()];
+    let mut alts = vec![
+        r"^\.".to_string(),
+        "^host_vars$".into(),
+        "^group_vars$".into(),
+        "^vars_plugins$".into(),
+    ];
     alts.extend(exts.iter().map(|e| format!("{}$", regex::escape(e))));
     Regex::new(&alts.join("|")).expect("static regex")
 });
@@ -29,16 +35,22 @@ const YAML_EXTENSIONS: [&str; 3] = [".yaml", ".yml", ".json"];
 /// `unfrackpath(path, follow=False)`: `~` expanded, made absolute, normalised; symlinks kept.
 pub fn unfrack_path(source: &str) -> PathBuf {
     let expanded = if let Some(rest) = source.strip_prefix("~/") {
-        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(rest)).unwrap_or_else(|| PathBuf::from(source))
+        std::env::var_os("HOME")
+            .map(|h| PathBuf::from(h).join(rest))
+            .unwrap_or_else(|| PathBuf::from(source))
     } else if source == "~" {
-        std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(source))
+        std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(source))
     } else {
         PathBuf::from(source)
     };
     let absolute = if expanded.is_absolute() {
         expanded
     } else {
-        std::env::current_dir().map(|d| d.join(&expanded)).unwrap_or(expanded)
+        std::env::current_dir()
+            .map(|d| d.join(&expanded))
+            .unwrap_or(expanded)
     };
     normalize(&absolute)
 }
@@ -76,13 +88,18 @@ pub fn parse_sources(inv: &mut Inventory, sources: &[String]) -> Result<bool, So
             parse_host_list(inv, source);
             true
         } else {
-            let path = if source.contains(',') { PathBuf::from(source) } else { unfrack_path(source) };
+            let path = if source.contains(',') {
+                PathBuf::from(source)
+            } else {
+                unfrack_path(source)
+            };
             parse_source(inv, &path)?
         };
         parsed |= this;
     }
     if parsed {
-        inv.reconcile().map_err(|e| SourcesError::Graph(SourceError::new("<inventory>", e.0)))?;
+        inv.reconcile()
+            .map_err(|e| SourcesError::Graph(SourceError::new("<inventory>", e.0)))?;
     } else {
         inv.warn("No inventory was parsed, only implicit localhost is available");
     }
@@ -92,9 +109,15 @@ pub fn parse_sources(inv: &mut Inventory, sources: &[String]) -> Result<bool, So
 fn parse_source(inv: &mut Inventory, path: &Path) -> Result<bool, SourcesError> {
     if path.is_dir() {
         let mut names: Vec<String> = match std::fs::read_dir(path) {
-            Ok(rd) => rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+            Ok(rd) => rd
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect(),
             Err(e) => {
-                return Err(SourcesError::Unparsable(SourceError::new(path, format!("cannot list directory: {e}"))));
+                return Err(SourcesError::Unparsable(SourceError::new(
+                    path,
+                    format!("cannot list directory: {e}"),
+                )));
             }
         };
         names.sort();
@@ -127,7 +150,10 @@ fn parse_file(inv: &mut Inventory, path: &Path) -> Result<bool, SourcesError> {
     let text = match std::fs::read(path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) => {
-            return Err(SourcesError::Unparsable(SourceError::new(path, format!("cannot read file: {e}"))));
+            return Err(SourcesError::Unparsable(SourceError::new(
+                path,
+                format!("cannot read file: {e}"),
+            )));
         }
     };
     inv.current_source = Some(path.to_string_lossy().into_owned());
@@ -169,10 +195,15 @@ fn parse_file(inv: &mut Inventory, path: &Path) -> Result<bool, SourcesError> {
     // does; anything malformed stops the run (docs/inventory.md).
     if empty_yaml {
         inv.warn(format!("{}: Parsed empty YAML file", path.display()));
-        inv.warn(format!("Unable to parse {} as an inventory source", path.display()));
+        inv.warn(format!(
+            "Unable to parse {} as an inventory source",
+            path.display()
+        ));
         return Ok(false);
     }
-    Err(SourcesError::Unparsable(pick_error(&text, ext, yaml_error, ini_error)))
+    Err(SourcesError::Unparsable(pick_error(
+        &text, ext, yaml_error, ini_error,
+    )))
 }
 
 /// When no plugin could read a file, report the error of the format the file was meant to be.

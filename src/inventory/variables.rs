@@ -1,6 +1,7 @@
-//! A host's variables as Ansible merges them before any play: `all`, then its groups by
-//! depth/priority/name, each with `group_vars/` files next to the inventory and next to
-//! the playbook, then the host's own variables and `host_vars/` files.
+//! A host's variables as Ansible merges them before any play (default VARIABLE_PRECEDENCE):
+//! inventory-file vars of `all` and then of the host's groups (by depth, priority, name);
+//! then `group_vars/all` files next to the inventory and the playbook; then the groups'
+//! `group_vars/` files; then the host's own variables and `host_vars/` files.
 
 use std::path::{Path, PathBuf};
 
@@ -86,7 +87,9 @@ impl<'a> VarsResolver<'a> {
     /// directory, as it does for ansible-inventory.
     pub fn new(inv: &'a Inventory, sources: &[String], playbook_dir: Option<&Path>) -> Self {
         let inventory_dirs = sources.iter().filter_map(|s| source_dir(s)).collect();
-        let play = playbook_dir.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        let play = playbook_dir
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
         let play = std::fs::canonicalize(&play).unwrap_or(play);
         VarsResolver {
             inv,
@@ -108,7 +111,12 @@ impl<'a> VarsResolver<'a> {
         std::mem::take(&mut *self.files.warnings.borrow_mut())
     }
 
-    fn files_for(&self, dirs: &[PathBuf], kind: EntityKind, names: &[&str]) -> Result<Map, SourceError> {
+    fn files_for(
+        &self,
+        dirs: &[PathBuf],
+        kind: EntityKind,
+        names: &[&str],
+    ) -> Result<Map, SourceError> {
         let how = self.inv.hash_behaviour;
         let mut data = Map::new();
         for dir in dirs {
@@ -127,7 +135,10 @@ impl<'a> VarsResolver<'a> {
     }
 
     fn group_names(&self, groups: &[GroupId]) -> Vec<&str> {
-        groups.iter().map(|g| self.inv.group(*g).name.as_str()).collect()
+        groups
+            .iter()
+            .map(|g| self.inv.group(*g).name.as_str())
+            .collect()
     }
 
     /// `VariableManager.get_vars(host=host)` with no play or task.
@@ -135,14 +146,20 @@ impl<'a> VarsResolver<'a> {
         let inv = self.inv;
         let how = inv.hash_behaviour;
         let h = inv.host(host);
-        let host_groups: Vec<GroupId> = inv.sort_groups(&h.groups.iter().copied().filter(|g| *g != ALL).collect::<Vec<_>>());
+        let host_groups: Vec<GroupId> = inv.sort_groups(
+            &h.groups
+                .iter()
+                .copied()
+                .filter(|g| *g != ALL)
+                .collect::<Vec<_>>(),
+        );
         let all_name = [inv.group(ALL).name.as_str()];
         let group_names = self.group_names(&host_groups);
 
         let mut vars = inv.group(ALL).vars.clone();
+        // Ansible's default VARIABLE_PRECEDENCE: every inventory-file group variable sits
+        // below group_vars/all files.
         let layers = [
-            self.files_for(&self.inventory_dirs, EntityKind::Group, &all_name)?,
-            self.files_for(&self.play_dirs, EntityKind::Group, &all_name)?,
             {
                 let mut g = Map::new();
                 for gid in &host_groups {
@@ -150,6 +167,8 @@ impl<'a> VarsResolver<'a> {
                 }
                 g
             },
+            self.files_for(&self.inventory_dirs, EntityKind::Group, &all_name)?,
+            self.files_for(&self.play_dirs, EntityKind::Group, &all_name)?,
             self.files_for(&self.inventory_dirs, EntityKind::Group, &group_names)?,
             self.files_for(&self.play_dirs, EntityKind::Group, &group_names)?,
             h.vars.clone(),
@@ -174,9 +193,17 @@ impl<'a> VarsResolver<'a> {
         let g = inv.group(group);
         let mut vars = g.vars.clone();
         let name = [g.name.as_str()];
-        vars = combine_vars(&vars, &self.files_for(&self.inventory_dirs, EntityKind::Group, &name)?, how);
+        vars = combine_vars(
+            &vars,
+            &self.files_for(&self.inventory_dirs, EntityKind::Group, &name)?,
+            how,
+        );
         if self.explicit_play_dir {
-            vars = combine_vars(&vars, &self.files_for(&self.play_dirs, EntityKind::Group, &name)?, how);
+            vars = combine_vars(
+                &vars,
+                &self.files_for(&self.play_dirs, EntityKind::Group, &name)?,
+                how,
+            );
         }
         if g.priority != 1 {
             vars.insert(Key::from("ansible_group_priority"), Value::Int(g.priority));

@@ -12,13 +12,20 @@ use crate::yaml::load_yaml;
 const EXTENSIONS: [&str; 3] = [".yml", ".yaml", ".json"];
 
 /// Read a YAML/JSON data file the way `DataLoader.load_from_file` does.
-pub fn load_data_file(path: &Path, warnings: &mut Vec<String>) -> Result<Option<Value>, SourceError> {
+pub fn load_data_file(
+    path: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Value>, SourceError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| SourceError::new(path, format!("cannot read file: {e}")))?;
     load_data_text(path, &text, warnings)
 }
 
-pub fn load_data_text(path: &Path, text: &str, warnings: &mut Vec<String>) -> Result<Option<Value>, SourceError> {
+pub fn load_data_text(
+    path: &Path,
+    text: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Value>, SourceError> {
     if text.starts_with("$ANSIBLE_VAULT") {
         return Err(SourceError::at(
             path,
@@ -31,7 +38,12 @@ pub fn load_data_text(path: &Path, text: &str, warnings: &mut Vec<String>) -> Re
         return Ok(Some(v));
     }
     let loaded = load_yaml(text).map_err(|e| SourceError::from_yaml(path, e))?;
-    warnings.extend(loaded.warnings.into_iter().map(|w| format!("{}: {w}", path.display())));
+    warnings.extend(
+        loaded
+            .warnings
+            .into_iter()
+            .map(|w| format!("{}: {w}", path.display())),
+    );
     Ok(loaded.value)
 }
 
@@ -40,7 +52,12 @@ pub fn load_data_text(path: &Path, text: &str, warnings: &mut Vec<String>) -> Re
 fn json_value(text: &str) -> Option<Value> {
     let trimmed = text.trim_start();
     // Cheap refusal for the common case of YAML text.
-    if !trimmed.starts_with(['{', '[', '"']) && !trimmed.starts_with(|c: char| c.is_ascii_digit() || c == '-') && !["true", "false", "null"].iter().any(|w| trimmed.trim_end() == *w) {
+    if !trimmed.starts_with(['{', '[', '"'])
+        && !trimmed.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+        && !["true", "false", "null"]
+            .iter()
+            .any(|w| trimmed.trim_end() == *w)
+    {
         return None;
     }
     let parsed: serde_json::Value = serde_json::from_str(text).ok()?;
@@ -64,12 +81,16 @@ fn from_json(v: serde_json::Value) -> Value {
         serde_json::Value::Array(a) => Value::List(a.into_iter().map(from_json).collect()),
         serde_json::Value::Object(o) => {
             // Ansible's legacy JSON decoder turns these wrappers back into tagged strings.
-            if o.len() == 1 {
-                if let Some(serde_json::Value::String(s)) = o.get("__ansible_unsafe") {
-                    return Value::Unsafe(s.clone());
-                }
+            if o.len() == 1
+                && let Some(serde_json::Value::String(s)) = o.get("__ansible_unsafe")
+            {
+                return Value::Unsafe(s.clone());
             }
-            Value::Map(o.into_iter().map(|(k, v)| (k.into(), from_json(v))).collect())
+            Value::Map(
+                o.into_iter()
+                    .map(|(k, v)| (k.into(), from_json(v)))
+                    .collect(),
+            )
         }
     }
 }
@@ -133,7 +154,10 @@ impl VarsFiles {
         } else if subdir.exists() {
             self.warnings.borrow_mut().push(format!(
                 "Found {} that is not a directory, skipping: {}",
-                subdir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+                subdir
+                    .file_name()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
                 subdir.display()
             ));
         }
@@ -146,7 +170,11 @@ impl VarsFiles {
 pub fn find_vars_files(dir: &Path, name: &str) -> Vec<PathBuf> {
     let base = dir.join(name);
     for ext in std::iter::once("").chain(EXTENSIONS) {
-        let candidate = if ext.is_empty() { base.clone() } else { PathBuf::from(format!("{}{ext}", base.display())) };
+        let candidate = if ext.is_empty() {
+            base.clone()
+        } else {
+            PathBuf::from(format!("{}{ext}", base.display()))
+        };
         if candidate.exists() {
             if candidate.is_dir() {
                 return dir_vars_files(&candidate);
@@ -161,7 +189,10 @@ pub fn find_vars_files(dir: &Path, name: &str) -> Vec<PathBuf> {
 /// hidden and backup (`~`) files are skipped.
 fn dir_vars_files(dir: &Path) -> Vec<PathBuf> {
     let mut names: Vec<String> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Ok(rd) => rd
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
         Err(_) => return Vec::new(),
     };
     names.sort();

@@ -9,7 +9,11 @@ use crate::output::python_repr::python_str;
 use crate::vars::{Key, Value};
 
 /// Why the yaml plugin declined a file that YAML-parsed (the ini plugin gets a try next).
-pub fn parse_yaml_inventory(inv: &mut Inventory, path: &Path, data: Option<Value>) -> Result<(), SourceError> {
+pub fn parse_yaml_inventory(
+    inv: &mut Inventory,
+    path: &Path,
+    data: Option<Value>,
+) -> Result<(), SourceError> {
     let err = |m: String| SourceError::new(path, m);
     let data = match data {
         None => return Err(err("Parsed empty YAML file".into())),
@@ -23,7 +27,9 @@ pub fn parse_yaml_inventory(inv: &mut Inventory, path: &Path, data: Option<Value
         )));
     };
     if map.get(&Key::from("plugin")).is_some_and(Value::is_truthy) {
-        return Err(err("Plugin configuration YAML file, not YAML inventory".into()));
+        return Err(err(
+            "Plugin configuration YAML file, not YAML inventory".into()
+        ));
     }
     for (name, group_data) in map {
         let name = group_key(path, &name)?;
@@ -65,13 +71,20 @@ fn type_repr(v: &Value) -> String {
     format!("<class '{}'>", v.python_type_name())
 }
 
-fn parse_group(inv: &mut Inventory, path: &Path, group: &str, group_data: Value) -> Result<String, SourceError> {
+fn parse_group(
+    inv: &mut Inventory,
+    path: &Path,
+    group: &str,
+    group_data: Value,
+) -> Result<String, SourceError> {
     let err = |m: String| SourceError::new(path, m);
     let mut data = match group_data {
         Value::Null => return ensure(inv, path, group).map(|_| group.to_string()),
         Value::Map(m) => m,
         other => {
-            inv.warn(format!("Skipping '{group}' as this is not a valid group definition"));
+            inv.warn(format!(
+                "Skipping '{group}' as this is not a valid group definition"
+            ));
             let _ = other;
             return Ok(group.to_string());
         }
@@ -159,7 +172,9 @@ fn ensure(inv: &mut Inventory, path: &Path, group: &str) -> Result<usize, Source
     if group.is_empty() {
         return Err(SourceError::new(
             path,
-            format!("Unable to add group {group}: Invalid empty/false group name provided: {group}"),
+            format!(
+                "Unable to add group {group}: Invalid empty/false group name provided: {group}"
+            ),
         ));
     }
     Ok(inv.ensure_group(group))

@@ -91,7 +91,11 @@ fn json_float(f: f64) -> String {
     if f.is_nan() {
         "NaN".into()
     } else if f.is_infinite() {
-        if f > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+        if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
     } else {
         python_float_repr(f)
     }
@@ -138,7 +142,10 @@ mod tests {
     #[test]
     fn layout_matches_python_indent_4() {
         let mut m = Map::new();
-        m.insert(Key::from("b"), Value::List(vec![Value::Int(1), Value::Float(1e16)]));
+        m.insert(
+            Key::from("b"),
+            Value::List(vec![Value::Int(1), Value::Float(1e16)]),
+        );
         m.insert(Key::from("a"), Value::Unsafe("{{ x }}".into()));
         m.insert(Key::from("c"), Value::Map(Map::new()));
         let text = to_python_json(&Value::Map(m), UnsafeStrings::Wrapped);

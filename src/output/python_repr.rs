@@ -47,8 +47,10 @@ pub fn repr(value: &Value) -> String {
             format!("[{}]", inner.join(", "))
         }
         Value::Map(map) => {
-            let inner: Vec<String> =
-                map.iter().map(|(k, v)| format!("{}: {}", repr_key(k), repr(v))).collect();
+            let inner: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{}: {}", repr_key(k), repr(v)))
+                .collect();
             format!("{{{}}}", inner.join(", "))
         }
     }
@@ -80,7 +82,11 @@ pub fn repr_key(key: &Key) -> String {
 
 /// Python's rule: single quotes unless the text has a single quote and no double quote.
 pub fn repr_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -121,6 +127,13 @@ mod tests {
     fn repr_like_python() {
         assert_eq!(repr_str("it's"), "\"it's\"");
         assert_eq!(repr_str("a\nb"), "'a\\nb'");
-        assert_eq!(repr(&Value::List(vec![Value::Int(1), Value::Str("x".into()), Value::Null])), "[1, 'x', None]");
+        assert_eq!(
+            repr(&Value::List(vec![
+                Value::Int(1),
+                Value::Str("x".into()),
+                Value::Null
+            ])),
+            "[1, 'x', None]"
+        );
     }
 }

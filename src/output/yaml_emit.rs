@@ -79,7 +79,11 @@ fn scalar(v: &Value) -> String {
         Value::Float(f) => {
             // YAML 1.1 floats need a dot: PyYAML writes 1e+16 as 1.0e+16.
             let r = python_float_repr(*f);
-            if !r.contains('.') && r.contains('e') { r.replacen('e', ".0e", 1) } else { r }
+            if !r.contains('.') && r.contains('e') {
+                r.replacen('e', ".0e", 1)
+            } else {
+                r
+            }
         }
         Value::Str(s) | Value::Unsafe(s) => string(s),
         Value::Timestamp(t) => t.isoformat(),
@@ -92,7 +96,8 @@ fn scalar(v: &Value) -> String {
 fn string(s: &str) -> String {
     let plain_ok = !s.is_empty()
         && resolve(s) == ImplicitTag::Str
-        && s.chars().all(|c| c.is_alphanumeric() || "_-./@".contains(c))
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || "_-./@".contains(c))
         && !s.starts_with(['-', '.', '@']);
     if plain_ok {
         return s.to_string();

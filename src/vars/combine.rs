@@ -63,7 +63,10 @@ mod tests {
     use crate::vars::value::Key;
 
     fn map(pairs: &[(&str, Value)]) -> Map {
-        pairs.iter().map(|(k, v)| (Key::from(*k), v.clone())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (Key::from(*k), v.clone()))
+            .collect()
     }
 
     #[test]
@@ -71,8 +74,14 @@ mod tests {
         let a = map(&[("k", Value::Map(map(&[("x", Value::Int(1))])))]);
         let b = map(&[("k", Value::Map(map(&[("y", Value::Int(2))])))]);
         let replaced = combine_vars(&a, &b, HashBehaviour::Replace);
-        assert_eq!(replaced[&Key::from("k")], Value::Map(map(&[("y", Value::Int(2))])));
+        assert_eq!(
+            replaced[&Key::from("k")],
+            Value::Map(map(&[("y", Value::Int(2))]))
+        );
         let merged = combine_vars(&a, &b, HashBehaviour::Merge);
-        assert_eq!(merged[&Key::from("k")], Value::Map(map(&[("x", Value::Int(1)), ("y", Value::Int(2))])));
+        assert_eq!(
+            merged[&Key::from("k")],
+            Value::Map(map(&[("x", Value::Int(1)), ("y", Value::Int(2))]))
+        );
     }
 }

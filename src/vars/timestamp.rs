@@ -34,7 +34,10 @@ impl Timestamp {
     fn format(&self, sep: char) -> String {
         let mut out = format!("{:04}-{:02}-{:02}", self.year, self.month, self.day);
         if let Some(t) = &self.time {
-            out.push_str(&format!("{sep}{:02}:{:02}:{:02}", t.hour, t.minute, t.second));
+            out.push_str(&format!(
+                "{sep}{:02}:{:02}:{:02}",
+                t.hour, t.minute, t.second
+            ));
             if t.microsecond != 0 {
                 out.push_str(&format!(".{:06}", t.microsecond));
             }
@@ -69,8 +72,11 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 pub fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
     let bad = || format!("invalid timestamp {text:?}");
     let num = |s: &str| s.parse::<u32>().map_err(|_| bad());
-    let (date, rest) = match text.find(|c: char| c == 'T' || c == 't' || c == ' ' || c == '\t') {
-        Some(i) => (&text[..i], Some(text[i..].trim_start_matches(['T', 't', ' ', '\t']))),
+    let (date, rest) = match text.find(['T', 't', ' ', '\t']) {
+        Some(i) => (
+            &text[..i],
+            Some(text[i..].trim_start_matches(['T', 't', ' ', '\t'])),
+        ),
         None => (text, None),
     };
     let mut parts = date.splitn(3, '-');
@@ -87,7 +93,12 @@ pub fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
         return Err(format!("year {year} is out of range"));
     }
     let Some(rest) = rest else {
-        return Ok(Timestamp { year, month, day, time: None });
+        return Ok(Timestamp {
+            year,
+            month,
+            day,
+            time: None,
+        });
     };
     // rest: HH:MM:SS[.frac][ws][Z|+-HH[:MM]]
     let tz_start = rest.find(['Z', '+', '-', ' ', '\t']).unwrap_or(rest.len());
@@ -132,7 +143,13 @@ pub fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
         year,
         month,
         day,
-        time: Some(Time { hour, minute, second, microsecond, offset_minutes }),
+        time: Some(Time {
+            hour,
+            minute,
+            second,
+            microsecond,
+            offset_minutes,
+        }),
     })
 }
 
@@ -148,7 +165,10 @@ mod tests {
         assert_eq!(t.isoformat(), "2001-12-14T21:59:43.100000");
         let t = parse_timestamp("2001-12-15T02:59:43.1Z").unwrap();
         assert_eq!(t.isoformat(), "2001-12-15T02:59:43.100000+00:00");
-        assert_eq!(parse_timestamp("2001-12-14").unwrap().isoformat(), "2001-12-14");
+        assert_eq!(
+            parse_timestamp("2001-12-14").unwrap().isoformat(),
+            "2001-12-14"
+        );
         assert!(parse_timestamp("2001-02-30").is_err());
     }
 }

@@ -33,7 +33,10 @@ pub fn load_yaml(text: &str) -> Result<Loaded, YamlError> {
         warnings: Vec::new(),
     };
     let value = builder.stream()?;
-    Ok(Loaded { value, warnings: builder.warnings })
+    Ok(Loaded {
+        value,
+        warnings: builder.warnings,
+    })
 }
 
 struct Builder<'a> {
@@ -45,7 +48,11 @@ struct Builder<'a> {
 }
 
 fn at(mark: &Marker, message: impl Into<String>) -> YamlError {
-    YamlError { line: mark.line(), column: mark.col() + 1, message: message.into() }
+    YamlError {
+        line: mark.line(),
+        column: mark.col() + 1,
+        message: message.into(),
+    }
 }
 
 impl Builder<'_> {
@@ -88,7 +95,11 @@ impl Builder<'_> {
     }
 
     fn string(&self, text: String) -> Value {
-        if self.trusted() { Value::Str(text) } else { Value::Unsafe(text) }
+        if self.trusted() {
+            Value::Str(text)
+        } else {
+            Value::Unsafe(text)
+        }
     }
 
     fn node(&mut self, event: Event, mark: Marker) -> Result<Value, YamlError> {
@@ -142,9 +153,7 @@ impl Builder<'_> {
                 let map = map?;
                 let value = match tag.as_ref().map(|t| (t.handle.as_str(), t.suffix.as_str())) {
                     // A set is a mapping of keys to nulls; Python hands back its members.
-                    Some((CORE, "set")) => {
-                        Value::List(map.keys().map(Value::from_key).collect())
-                    }
+                    Some((CORE, "set")) => Value::List(map.keys().map(Value::from_key).collect()),
                     _ => Value::Map(map),
                 };
                 if anchor > 0 {
@@ -157,7 +166,12 @@ impl Builder<'_> {
     }
 
     /// Validate a collection's tag; returns whether it opened an `!unsafe` scope.
-    fn enter_tag(&mut self, tag: Option<&Tag>, mark: &Marker, mapping: bool) -> Result<bool, YamlError> {
+    fn enter_tag(
+        &mut self,
+        tag: Option<&Tag>,
+        mark: &Marker,
+        mapping: bool,
+    ) -> Result<bool, YamlError> {
         let Some(tag) = tag else { return Ok(false) };
         match (tag.handle.as_str(), tag.suffix.as_str()) {
             ("!", "unsafe") => {
@@ -179,7 +193,11 @@ impl Builder<'_> {
     }
 
     fn vault_error(&self, mark: &Marker) -> YamlError {
-        let name = self.key_path.last().map(String::as_str).unwrap_or("(top level)");
+        let name = self
+            .key_path
+            .last()
+            .map(String::as_str)
+            .unwrap_or("(top level)");
         at(
             mark,
             format!(
@@ -197,9 +215,7 @@ impl Builder<'_> {
         mark: &Marker,
     ) -> Result<Value, YamlError> {
         let built = match tag.map(|t| (t.handle.as_str(), t.suffix.as_str())) {
-            None if style == TScalarStyle::Plain => {
-                construct_plain(&text).map(|v| self.retrust(v))
-            }
+            None if style == TScalarStyle::Plain => construct_plain(&text).map(|v| self.retrust(v)),
             None | Some(("!", "")) => Ok(self.string(text)),
             // `!unsafe` re-resolves the scalar as if it were plain, even when quoted.
             Some(("!", "unsafe")) => {
@@ -287,7 +303,10 @@ impl Builder<'_> {
                 continue;
             }
             let key = value_to_key(key_value).ok_or_else(|| {
-                at(&key_mark, "while constructing a mapping: found unhashable key")
+                at(
+                    &key_mark,
+                    "while constructing a mapping: found unhashable key",
+                )
             })?;
             self.key_path.push(match &key {
                 Key::Str(s) => s.clone(),
@@ -372,7 +391,8 @@ mod tests {
 
     #[test]
     fn vault_is_refused_with_the_variable_name() {
-        let err = load_yaml("a: 1\nsecret: !vault \"$ANSIBLE_VAULT;1.1;AES256 3031\"\n").unwrap_err();
+        let err =
+            load_yaml("a: 1\nsecret: !vault \"$ANSIBLE_VAULT;1.1;AES256 3031\"\n").unwrap_err();
         assert!(err.message.contains("'secret'"), "{}", err.message);
         assert_eq!(err.line, 2);
     }

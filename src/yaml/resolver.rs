@@ -139,7 +139,10 @@ pub fn construct_int(text: &str) -> Result<Value, String> {
         let mut total: i128 = 0;
         for part in body.split(':') {
             let digit: i128 = part.parse().map_err(|_| err())?;
-            total = total.checked_mul(60).and_then(|t| t.checked_add(digit)).ok_or_else(err)?;
+            total = total
+                .checked_mul(60)
+                .and_then(|t| t.checked_add(digit))
+                .ok_or_else(err)?;
         }
         total
     } else {
@@ -159,7 +162,11 @@ pub fn construct_int(text: &str) -> Result<Value, String> {
 /// `construct_yaml_float`.
 pub fn construct_float(text: &str) -> Result<Value, String> {
     let err = || format!("invalid float {text:?}");
-    let cleaned: String = text.chars().filter(|c| *c != '_').collect::<String>().to_lowercase();
+    let cleaned: String = text
+        .chars()
+        .filter(|c| *c != '_')
+        .collect::<String>()
+        .to_lowercase();
     let (sign, body) = match cleaned.chars().next() {
         Some('-') => (-1.0, &cleaned[1..]),
         Some('+') => (1.0, &cleaned[1..]),

@@ -25,7 +25,10 @@ pub fn venv() -> PathBuf {
                 .arg(repo_root().join("tests/setup_venv.sh"))
                 .status()
                 .expect("run tests/setup_venv.sh");
-            assert!(status.success(), "tests/setup_venv.sh failed: cannot install ansible-core");
+            assert!(
+                status.success(),
+                "tests/setup_venv.sh failed: cannot install ansible-core"
+            );
             repo_root().join(".venv")
         })
         .clone()
@@ -38,7 +41,8 @@ impl TempDir {
     pub fn new(label: &str) -> Self {
         static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("roller-test-{label}-{}-{n}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("roller-test-{label}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create temp dir");
         TempDir(dir)
@@ -78,10 +82,19 @@ pub fn isolated_env(scratch: &Path, extra: &[(&str, &str)]) -> Vec<(String, Stri
         std::fs::write(&cfg, "[defaults]\n").expect("write empty ansible.cfg");
     }
     let mut env = vec![
-        ("ANSIBLE_CONFIG".to_string(), cfg.to_string_lossy().into_owned()),
+        (
+            "ANSIBLE_CONFIG".to_string(),
+            cfg.to_string_lossy().into_owned(),
+        ),
         ("ANSIBLE_NOCOLOR".to_string(), "1".to_string()),
-        ("ANSIBLE_LOCAL_TEMP".to_string(), scratch.join(".ansible-tmp").to_string_lossy().into_owned()),
-        ("ANSIBLE_HOME".to_string(), scratch.join(".ansible-home").to_string_lossy().into_owned()),
+        (
+            "ANSIBLE_LOCAL_TEMP".to_string(),
+            scratch.join(".ansible-tmp").to_string_lossy().into_owned(),
+        ),
+        (
+            "ANSIBLE_HOME".to_string(),
+            scratch.join(".ansible-home").to_string_lossy().into_owned(),
+        ),
     ];
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     env
@@ -104,7 +117,8 @@ pub fn run_ansible_batch(scratch: &Path, jobs: &[Job], env: &[(String, String)])
         })
         .collect();
     let spec_file = scratch.join("jobs.json");
-    std::fs::write(&spec_file, serde_json::to_string(&spec).expect("jobs json")).expect("write jobs");
+    std::fs::write(&spec_file, serde_json::to_string(&spec).expect("jobs json"))
+        .expect("write jobs");
     let status = Command::new(venv().join("bin/python"))
         .arg(repo_root().join("tests/support/ansible_batch.py"))
         .arg(&spec_file)
@@ -115,8 +129,14 @@ pub fn run_ansible_batch(scratch: &Path, jobs: &[Job], env: &[(String, String)])
     assert!(status.success(), "ansible batch runner failed");
     (0..jobs.len())
         .map(|i| {
-            let read = |ext: &str| std::fs::read_to_string(out_dir.join(format!("{i}.{ext}"))).unwrap_or_default();
-            Outcome { stdout: read("out"), stderr: read("err"), code: read("out.rc").trim().parse().unwrap_or(-1) }
+            let read = |ext: &str| {
+                std::fs::read_to_string(out_dir.join(format!("{i}.{ext}"))).unwrap_or_default()
+            };
+            Outcome {
+                stdout: read("out"),
+                stderr: read("err"),
+                code: read("out.rc").trim().parse().unwrap_or(-1),
+            }
         })
         .collect()
 }
@@ -139,7 +159,11 @@ pub fn run_roller(job: &Job, env: &[(String, String)]) -> Outcome {
 pub fn first_difference(expected: &str, actual: &str) -> String {
     let e: Vec<&str> = expected.lines().collect();
     let a: Vec<&str> = actual.lines().collect();
-    let i = e.iter().zip(a.iter()).position(|(x, y)| x != y).unwrap_or(e.len().min(a.len()));
+    let i = e
+        .iter()
+        .zip(a.iter())
+        .position(|(x, y)| x != y)
+        .unwrap_or(e.len().min(a.len()));
     let from = i.saturating_sub(3);
     format!(
         "first difference at line {}:\n--- ansible-inventory\n{}\n+++ roller\n{}",

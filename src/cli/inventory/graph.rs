@@ -1,15 +1,22 @@
 //! `--graph [GROUP] [--vars]`: the tree ansible-inventory draws.
 
 use crate::cli::CliError;
+use crate::inventory::VarsResolver;
 use crate::inventory::model::{ALL, GroupId, Inventory};
 use crate::inventory::variables::remove_internal;
-use crate::inventory::VarsResolver;
 use crate::output::python_repr::python_str;
 use crate::vars::{Key, Map, Value};
 
-pub fn render(inv: &Inventory, resolver: &VarsResolver, start: &str, show_vars: bool) -> Result<String, CliError> {
+pub fn render(
+    inv: &Inventory,
+    resolver: &VarsResolver,
+    start: &str,
+    show_vars: bool,
+) -> Result<String, CliError> {
     let Some(group) = inv.group_id(start) else {
-        return Err(CliError::options("Pattern must be valid group name when using --graph"));
+        return Err(CliError::options(
+            "Pattern must be valid group name when using --graph",
+        ));
     };
     let mut lines = Vec::new();
     graph_group(inv, resolver, group, 0, show_vars, &mut lines)?;
@@ -17,7 +24,11 @@ pub fn render(inv: &Inventory, resolver: &VarsResolver, start: &str, show_vars: 
 }
 
 fn graph_name(name: &str, depth: usize) -> String {
-    if depth == 0 { name.to_string() } else { format!("{}--{name}", "  |".repeat(depth)) }
+    if depth == 0 {
+        name.to_string()
+    } else {
+        format!("{}--{name}", "  |".repeat(depth))
+    }
 }
 
 fn show(vars: &Map, depth: usize, lines: &mut Vec<String>) {
@@ -25,7 +36,10 @@ fn show(vars: &Map, depth: usize, lines: &mut Vec<String>) {
     entries.sort_by(|a, b| a.0.cmp(b.0));
     for (k, v) in entries {
         let name = python_str(&Value::from_key(k));
-        lines.push(graph_name(&format!("{{{name} = {}}}", python_str(v)), depth));
+        lines.push(graph_name(
+            &format!("{{{name} = {}}}", python_str(v)),
+            depth,
+        ));
     }
 }
 

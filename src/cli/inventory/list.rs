@@ -9,15 +9,26 @@ use crate::inventory::{Selector, VarsResolver};
 use crate::vars::{Key, Map, Value};
 
 fn names(inv: &Inventory, hosts: impl Iterator<Item = HostId>) -> Value {
-    Value::List(hosts.map(|h| Value::Str(inv.host(h).name.clone())).collect())
+    Value::List(
+        hosts
+            .map(|h| Value::Str(inv.host(h).name.clone()))
+            .collect(),
+    )
 }
 
 fn host_vars(resolver: &VarsResolver, host: HostId) -> Result<Map, CliError> {
-    resolver.host_vars(host).map(remove_internal).map_err(CliError::error)
+    resolver
+        .host_vars(host)
+        .map(remove_internal)
+        .map_err(CliError::error)
 }
 
 /// `ansible-inventory --list`.
-pub fn json_inventory(inv: &Inventory, selector: &mut Selector, resolver: &VarsResolver) -> Result<Value, CliError> {
+pub fn json_inventory(
+    inv: &Inventory,
+    selector: &mut Selector,
+    resolver: &VarsResolver,
+) -> Result<Value, CliError> {
     let hosts = selector.hosts("all").map_err(CliError::error)?;
     let available: HashSet<HostId> = hosts.iter().copied().collect();
     let mut results = Map::new();
@@ -48,7 +59,10 @@ fn format_group(
     let g = inv.group(group);
     let mut entry = Map::new();
     if group != ALL {
-        let hosts = names(inv, g.hosts.iter().copied().filter(|h| available.contains(h)));
+        let hosts = names(
+            inv,
+            g.hosts.iter().copied().filter(|h| available.contains(h)),
+        );
         if matches!(&hosts, Value::List(l) if !l.is_empty()) {
             entry.insert("hosts".into(), hosts);
         }
@@ -73,12 +87,28 @@ fn format_group(
 }
 
 /// `ansible-inventory --list --yaml`: nested groups, host variables under their first group.
-pub fn yaml_inventory(inv: &Inventory, selector: &mut Selector, resolver: &VarsResolver) -> Result<Value, CliError> {
-    let available: HashSet<HostId> = selector.hosts("all").map_err(CliError::error)?.into_iter().collect();
+pub fn yaml_inventory(
+    inv: &Inventory,
+    selector: &mut Selector,
+    resolver: &VarsResolver,
+) -> Result<Value, CliError> {
+    let available: HashSet<HostId> = selector
+        .hosts("all")
+        .map_err(CliError::error)?
+        .into_iter()
+        .collect();
     let mut seen_groups = HashSet::new();
     let mut seen_hosts = HashSet::new();
     let mut out = Map::new();
-    yaml_group(inv, resolver, ALL, &available, &mut seen_groups, &mut seen_hosts, &mut out)?;
+    yaml_group(
+        inv,
+        resolver,
+        ALL,
+        &available,
+        &mut seen_groups,
+        &mut seen_hosts,
+        &mut out,
+    )?;
     Ok(Value::Map(out))
 }
 
@@ -98,9 +128,20 @@ fn yaml_group(
             continue;
         }
         if seen_groups.contains(&sub) {
-            children.insert(Key::Str(inv.group(sub).name.clone()), Value::Map(Map::new()));
+            children.insert(
+                Key::Str(inv.group(sub).name.clone()),
+                Value::Map(Map::new()),
+            );
         } else {
-            yaml_group(inv, resolver, sub, available, seen_groups, seen_hosts, &mut children)?;
+            yaml_group(
+                inv,
+                resolver,
+                sub,
+                available,
+                seen_groups,
+                seen_hosts,
+                &mut children,
+            )?;
             seen_groups.insert(sub);
         }
     }
@@ -110,7 +151,11 @@ fn yaml_group(
             if !available.contains(&h) {
                 continue;
             }
-            let vars = if seen_hosts.insert(h) { host_vars(resolver, h)? } else { Map::new() };
+            let vars = if seen_hosts.insert(h) {
+                host_vars(resolver, h)?
+            } else {
+                Map::new()
+            };
             hosts.insert(Key::Str(inv.host(h).name.clone()), Value::Map(vars));
         }
     }

@@ -79,15 +79,28 @@ pub struct Loaded {
 /// Read the configured inventory sources.
 pub fn load_inventory(sources: &[String]) -> Result<Loaded, CliError> {
     let config = AnsibleConfig::load().map_err(CliError::error)?;
-    let sources = if sources.is_empty() { config.inventory.clone() } else { sources.to_vec() };
+    let sources = if sources.is_empty() {
+        config.inventory.clone()
+    } else {
+        sources.to_vec()
+    };
     let mut inventory = Inventory::new(config.hash_behaviour);
     parse_sources(&mut inventory, &sources).map_err(CliError::error)?;
     print_warnings(std::mem::take(&mut inventory.warnings));
-    Ok(Loaded { inventory, sources, config })
+    Ok(Loaded {
+        inventory,
+        sources,
+        config,
+    })
 }
 
 pub fn run(args: &InventoryArgs) -> Result<(), CliError> {
-    if [args.list, args.host.is_some(), args.graph].iter().filter(|b| **b).count() > 1 {
+    if [args.list, args.host.is_some(), args.graph]
+        .iter()
+        .filter(|b| **b)
+        .count()
+        > 1
+    {
         return Err(CliError::options(
             "Conflicting options used, only one of --host, --graph or --list can be used at the same time.",
         ));
@@ -96,15 +109,23 @@ pub fn run(args: &InventoryArgs) -> Result<(), CliError> {
     let inv = &loaded.inventory;
     let how = inv.hash_behaviour;
     let extra = parse_extra_vars(&args.extra_vars, how).map_err(CliError::error)?;
-    let playbook_dir = args.playbook_dir.clone().or(loaded.config.playbook_dir.clone());
-    let resolver = VarsResolver::new(inv, &loaded.sources, playbook_dir.as_deref()).with_extra_vars(extra);
+    let playbook_dir = args
+        .playbook_dir
+        .clone()
+        .or(loaded.config.playbook_dir.clone());
+    let resolver =
+        VarsResolver::new(inv, &loaded.sources, playbook_dir.as_deref()).with_extra_vars(extra);
     let mut selector = Selector::new(inv);
 
     let text = if let Some(host) = &args.host {
-        let hosts = selector.hosts_ignoring_limit(host).map_err(CliError::error)?;
+        let hosts = selector
+            .hosts_ignoring_limit(host)
+            .map_err(CliError::error)?;
         print_warnings(std::mem::take(&mut selector.warnings));
         if hosts.len() != 1 {
-            return Err(CliError::options("You must pass a single valid host to --host parameter"));
+            return Err(CliError::options(
+                "You must pass a single valid host to --host parameter",
+            ));
         }
         let vars = remove_internal(resolver.host_vars(hosts[0]).map_err(CliError::error)?);
         if args.yaml {
@@ -113,21 +134,30 @@ pub fn run(args: &InventoryArgs) -> Result<(), CliError> {
             to_python_json(&Value::Map(vars), UnsafeStrings::Plain) + "\n"
         }
     } else {
-        selector.set_limit(args.limit.as_deref()).map_err(CliError::error)?;
+        selector
+            .set_limit(args.limit.as_deref())
+            .map_err(CliError::error)?;
         if args.graph {
             let start = args.group.as_deref().unwrap_or("all");
             graph::render(inv, &resolver, start, args.show_vars)? + "\n"
         } else if args.yaml {
             to_yaml(&list::yaml_inventory(inv, &mut selector, &resolver)?)
         } else {
-            to_python_json(&list::json_inventory(inv, &mut selector, &resolver)?, UnsafeStrings::Wrapped) + "\n"
+            to_python_json(
+                &list::json_inventory(inv, &mut selector, &resolver)?,
+                UnsafeStrings::Wrapped,
+            ) + "\n"
         }
     };
     print_warnings(std::mem::take(&mut selector.warnings));
     print_warnings(resolver.take_warnings());
     match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| CliError::error(format!("Unable to write to destination file {}: {e}", path.display()))),
+        Some(path) => std::fs::write(path, text).map_err(|e| {
+            CliError::error(format!(
+                "Unable to write to destination file {}: {e}",
+                path.display()
+            ))
+        }),
         None => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();

@@ -20,7 +20,11 @@ pub fn literal_eval(text: &str) -> Literal {
     match p.top() {
         Ok(v) => {
             p.skip_ws();
-            if p.i == p.s.len() { Literal::Value(v) } else { Literal::NotLiteral }
+            if p.i == p.s.len() {
+                Literal::Value(v)
+            } else {
+                Literal::NotLiteral
+            }
         }
         Err(Fail::NotLiteral) => Literal::NotLiteral,
         Err(Fail::Error(e)) => Literal::Error(e),
@@ -108,10 +112,15 @@ impl Parser<'_> {
             Some(sign @ ('-' | '+')) => {
                 self.i += 1;
                 let operand = self.atom()?;
-                let Node::Num(v) = operand else { return Err(Fail::NotLiteral) };
+                let Node::Num(v) = operand else {
+                    return Err(Fail::NotLiteral);
+                };
                 let negate = sign == '-';
                 Ok(Node::Other(match v {
-                    Value::Int(i) if negate => i.checked_neg().map(Value::Int).unwrap_or(Value::BigInt(format!("{}", -(i as i128)))),
+                    Value::Int(i) if negate => i
+                        .checked_neg()
+                        .map(Value::Int)
+                        .unwrap_or(Value::BigInt(format!("{}", -(i as i128)))),
                     Value::Bool(b) => Value::Int(if negate { -(b as i64) } else { b as i64 }),
                     Value::Float(f) if negate => Value::Float(-f),
                     Value::BigInt(s) if negate => Value::BigInt(format!("-{s}")),
@@ -124,7 +133,9 @@ impl Parser<'_> {
 
     fn atom(&mut self) -> R<Node> {
         self.skip_ws();
-        let Some(c) = self.peek() else { return Err(Fail::NotLiteral) };
+        let Some(c) = self.peek() else {
+            return Err(Fail::NotLiteral);
+        };
         match c {
             '[' => {
                 self.i += 1;
@@ -244,7 +255,10 @@ impl Parser<'_> {
 
     fn number(&mut self) -> R<Value> {
         let start = self.i;
-        while self.peek().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+        while self
+            .peek()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        {
             // Exponent signs belong to the number: 1e-5.
             self.i += 1;
             if matches!(self.s.get(self.i - 1), Some('e' | 'E'))
@@ -258,7 +272,8 @@ impl Parser<'_> {
         parse_python_number(&text).ok_or(Fail::NotLiteral)
     }
 
-    /// One or more adjacent string literals, concatenated.
+    /// One or more adjacent string literals, concatenated. Bytes (`b'..'`) come back as
+    /// untrusted text: Ansible converts them without marking them as templates.
     fn strings(&mut self, first_prefix: Option<String>) -> R<Node> {
         let mut out = String::new();
         let mut prefix = first_prefix;
@@ -280,15 +295,20 @@ impl Parser<'_> {
                     while self.peek().is_some_and(|c| c.is_alphanumeric() || c == '_') {
                         self.i += 1;
                     }
-                    let word: String = self.s[start..self.i].iter().collect::<String>().to_ascii_lowercase();
-                    if matches!(self.peek(), Some('\'' | '"')) && matches!(word.as_str(), "r" | "u" | "b" | "br" | "rb") {
+                    let word: String = self.s[start..self.i]
+                        .iter()
+                        .collect::<String>()
+                        .to_ascii_lowercase();
+                    if matches!(self.peek(), Some('\'' | '"'))
+                        && matches!(word.as_str(), "r" | "u" | "b" | "br" | "rb")
+                    {
                         prefix = Some(word);
                         continue;
                     }
                     self.i = save;
-                    return Ok(Node::Other(Value::Str(out)));
+                    return Ok(Node::Other(text_value(out, kind_bytes)));
                 }
-                _ => return Ok(Node::Other(Value::Str(out))),
+                _ => return Ok(Node::Other(text_value(out, kind_bytes))),
             }
         }
     }
@@ -353,7 +373,12 @@ impl Parser<'_> {
                         'u' => 4,
                         _ => 8,
                     };
-                    let hex: String = self.s.get(self.i..self.i + n).ok_or(Fail::NotLiteral)?.iter().collect();
+                    let hex: String = self
+                        .s
+                        .get(self.i..self.i + n)
+                        .ok_or(Fail::NotLiteral)?
+                        .iter()
+                        .collect();
                     let v = u32::from_str_radix(&hex, 16).map_err(|_| Fail::NotLiteral)?;
                     self.i += n;
                     out.push(char::from_u32(v).ok_or(Fail::NotLiteral)?);
@@ -364,6 +389,14 @@ impl Parser<'_> {
                 }
             }
         }
+    }
+}
+
+fn text_value(text: String, bytes: Option<bool>) -> Value {
+    if bytes == Some(true) {
+        Value::Unsafe(text)
+    } else {
+        Value::Str(text)
     }
 }
 
@@ -398,7 +431,11 @@ fn parse_python_number(text: &str) -> Option<Value> {
             }
             let clean: String = body.chars().filter(|c| *c != '_').collect();
             let v = i128::from_str_radix(&clean, radix).ok()?;
-            return Some(i64::try_from(v).map(Value::Int).unwrap_or(Value::BigInt(v.to_string())));
+            return Some(
+                i64::try_from(v)
+                    .map(Value::Int)
+                    .unwrap_or(Value::BigInt(v.to_string())),
+            );
         }
     }
     if lower.ends_with('j') {
@@ -432,10 +469,10 @@ fn parse_python_number(text: &str) -> Option<Value> {
     if !int_part.is_empty() && !digits_ok(int_part, 10) {
         return None;
     }
-    if let Some(f) = frac.filter(|f| !f.is_empty()) {
-        if !digits_ok(f, 10) {
-            return None;
-        }
+    if let Some(f) = frac.filter(|f| !f.is_empty())
+        && !digits_ok(f, 10)
+    {
+        return None;
     }
     if let Some(e) = exp {
         let e = e.strip_prefix(['+', '-']).unwrap_or(e);
@@ -465,7 +502,10 @@ mod tests {
         assert_eq!(v("'x y'"), Value::Str("x y".into()));
         assert_eq!(v("True"), Value::Bool(true));
         assert_eq!(v("None"), Value::Null);
-        assert_eq!(v("[1, 'a',]"), Value::List(vec![Value::Int(1), Value::Str("a".into())]));
+        assert_eq!(
+            v("[1, 'a',]"),
+            Value::List(vec![Value::Int(1), Value::Str("a".into())])
+        );
         assert_eq!(v("1 # comment"), Value::Int(1));
         assert_eq!(v("1, 2"), Value::List(vec![Value::Int(1), Value::Int(2)]));
         assert_eq!(v("1_000"), Value::Int(1000));
@@ -474,7 +514,9 @@ mod tests {
 
     #[test]
     fn non_literals_stay_text() {
-        for t in ["yes", "0644", "a b", "1__0", "{k:1}", "--1", "f'x'", "1e", "x=1", "", "1 2"] {
+        for t in [
+            "yes", "0644", "a b", "1__0", "{k:1}", "--1", "f'x'", "1e", "x=1", "", "1 2",
+        ] {
             assert_eq!(literal_eval(t), Literal::NotLiteral, "{t:?}");
         }
     }

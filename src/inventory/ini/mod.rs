@@ -18,9 +18,8 @@ use crate::vars::Value;
 use literal::{Literal, literal_eval};
 use shlex::shlex_split;
 
-static SECTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$").expect("static regex")
-});
+static SECTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$").expect("static regex"));
 static GROUPNAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([^:\]\s]+)\s*(?:#.*)?$").expect("static regex"));
 
@@ -37,7 +36,11 @@ struct Pending {
     parents: Vec<String>,
 }
 
-pub fn parse_ini_inventory(inv: &mut Inventory, path: &Path, text: &str) -> Result<(), SourceError> {
+pub fn parse_ini_inventory(
+    inv: &mut Inventory,
+    path: &Path,
+    text: &str,
+) -> Result<(), SourceError> {
     let mut pending: HashMap<String, Pending> = HashMap::new();
     // Ansible checks leftovers in insertion order; keep that for the error message.
     let mut pending_order: Vec<String> = Vec::new();
@@ -59,25 +62,34 @@ pub fn parse_ini_inventory(inv: &mut Inventory, path: &Path, text: &str) -> Resu
                 "children" => State::Children,
                 "vars" => State::Vars,
                 other => {
-                    return Err(err(format!("Section [{group}:{other}] has unknown type: {other}")));
+                    return Err(err(format!(
+                        "Section [{group}:{other}] has unknown type: {other}"
+                    )));
                 }
             };
             if inv.group_id(&group).is_none() {
                 if state == State::Vars && !pending.contains_key(&group) {
-                    pending.insert(group.clone(), Pending { line: line_no, state, parents: vec![] });
+                    pending.insert(
+                        group.clone(),
+                        Pending {
+                            line: line_no,
+                            state,
+                            parents: vec![],
+                        },
+                    );
                     pending_order.push(group.clone());
                 }
                 inv.ensure_group(&group);
             }
-            if state != State::Vars {
-                if let Some(p) = pending.get(&group) {
-                    match p.state {
-                        State::Children => add_pending_children(inv, path, &group, &mut pending)?,
-                        State::Vars => {
-                            pending.remove(&group);
-                        }
-                        State::Hosts => {}
+            if state != State::Vars
+                && let Some(p) = pending.get(&group)
+            {
+                match p.state {
+                    State::Children => add_pending_children(inv, path, &group, &mut pending)?,
+                    State::Vars => {
+                        pending.remove(&group);
                     }
+                    State::Hosts => {}
                 }
             }
             continue;
@@ -91,7 +103,9 @@ pub fn parse_ini_inventory(inv: &mut Inventory, path: &Path, text: &str) -> Resu
             State::Hosts => {
                 let tokens = shlex_split(line)
                     .map_err(|e| err(format!("Error parsing host definition '{line}': {e}")))?;
-                let Some(first) = tokens.first() else { continue };
+                let Some(first) = tokens.first() else {
+                    continue;
+                };
                 let (hosts, port) = expand_hostpattern(first).map_err(|e| err(e.0))?;
                 if first.trim().ends_with(':') && port.is_none() {
                     return Err(err(format!(
@@ -106,7 +120,9 @@ pub fn parse_ini_inventory(inv: &mut Inventory, path: &Path, text: &str) -> Resu
                 let mut vars: Vec<(String, Value)> = Vec::new();
                 for t in &tokens[1..] {
                     let Some((k, v)) = t.split_once('=') else {
-                        return Err(err(format!("Expected key=value host variable assignment, got: {t}")));
+                        return Err(err(format!(
+                            "Expected key=value host variable assignment, got: {t}"
+                        )));
                     };
                     let value = parse_value(v).map_err(&err)?;
                     match vars.iter_mut().find(|(name, _)| name == k) {
@@ -128,7 +144,8 @@ pub fn parse_ini_inventory(inv: &mut Inventory, path: &Path, text: &str) -> Resu
                 };
                 let value = parse_value(v.trim()).map_err(&err)?;
                 let gid = inv.ensure_group(&group);
-                inv.set_group_var(gid, k.trim(), value).map_err(|e| err(e.0))?;
+                inv.set_group_var(gid, k.trim(), value)
+                    .map_err(|e| err(e.0))?;
             }
             State::Children => {
                 let child = GROUPNAME
@@ -141,7 +158,11 @@ pub fn parse_ini_inventory(inv: &mut Inventory, path: &Path, text: &str) -> Resu
                         None => {
                             pending.insert(
                                 child.clone(),
-                                Pending { line: line_no, state, parents: vec![group.clone()] },
+                                Pending {
+                                    line: line_no,
+                                    state,
+                                    parents: vec![group.clone()],
+                                },
                             );
                             pending_order.push(child.clone());
                         }
@@ -155,7 +176,9 @@ pub fn parse_ini_inventory(inv: &mut Inventory, path: &Path, text: &str) -> Resu
     for name in pending_order {
         if let Some(p) = pending.get(&name) {
             let message = match p.state {
-                State::Vars => format!("Section [{name}:vars] not valid for undefined group '{name}'."),
+                State::Vars => {
+                    format!("Section [{name}:vars] not valid for undefined group '{name}'.")
+                }
                 _ => format!(
                     "Section [{}:children] includes undefined group '{name}'.",
                     p.parents.last().map(String::as_str).unwrap_or("")
@@ -173,11 +196,16 @@ fn add_pending_children(
     group: &str,
     pending: &mut HashMap<String, Pending>,
 ) -> Result<(), SourceError> {
-    let Some(entry) = pending.remove(group) else { return Ok(()) };
+    let Some(entry) = pending.remove(group) else {
+        return Ok(());
+    };
     for parent in &entry.parents {
         inv.add_child(parent, group)
             .map_err(|e| SourceError::at(path, entry.line, None, e.0))?;
-        if pending.get(parent).is_some_and(|p| p.state == State::Children) {
+        if pending
+            .get(parent)
+            .is_some_and(|p| p.state == State::Children)
+        {
             add_pending_children(inv, path, parent, pending)?;
         }
     }

@@ -124,7 +124,10 @@ mod tests {
 
     #[test]
     fn splits_like_python() {
-        assert_eq!(shlex_split("h a=1 b='x y' c=\"q\\\"r\"").unwrap(), vec!["h", "a=1", "b=x y", "c=q\"r"]);
+        assert_eq!(
+            shlex_split("h a=1 b='x y' c=\"q\\\"r\"").unwrap(),
+            vec!["h", "a=1", "b=x y", "c=q\"r"]
+        );
         assert_eq!(shlex_split("h a=b#c d=e").unwrap(), vec!["h", "a=b"]);
         assert_eq!(shlex_split("h e=''").unwrap(), vec!["h", "e="]);
         assert_eq!(shlex_split("h x=\"a\\nb\"").unwrap(), vec!["h", "x=a\\nb"]);
