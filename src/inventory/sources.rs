@@ -166,7 +166,7 @@ fn parse_file(inv: &mut Inventory, path: &Path) -> Result<bool, SourcesError> {
         let mut warnings = Vec::new();
         let attempt = load_data_text(path, &text, &mut warnings).and_then(|data| {
             empty_yaml = !data.as_ref().is_some_and(|d| d.is_truthy());
-            parse_yaml_inventory(inv, path, data)
+            parse_yaml_inventory(inv, path, &text, data)
         });
         match attempt {
             Ok(()) => {

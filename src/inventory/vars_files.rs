@@ -141,8 +141,10 @@ impl VarsFiles {
                     Some(v) if !v.is_truthy() => {}
                     None => {}
                     Some(v) => {
-                        return Err(SourceError::new(
+                        return Err(SourceError::at(
                             &file,
+                            1,
+                            Some(1),
                             format!(
                                 "Could not process this vars file: failed to combine variables, expected dicts but got a 'dict' and a '{}'",
                                 v.python_type_name()

@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod loader;
+pub mod locate;
 pub mod resolver;
 
 pub use error::YamlError;

@@ -49,7 +49,8 @@ pub fn parse_ini_inventory(
 
     for (index, raw) in text.lines().enumerate() {
         let line_no = index + 1;
-        let err = |m: String| SourceError::at(path, line_no, None, m);
+        let col = raw.chars().take_while(|c| c.is_whitespace()).count() + 1;
+        let err = |m: String| SourceError::at(path, line_no, Some(col), m);
         let line = raw.trim();
         if line.is_empty() || line.starts_with([';', '#']) {
             continue;
@@ -184,7 +185,7 @@ pub fn parse_ini_inventory(
                     p.parents.last().map(String::as_str).unwrap_or("")
                 ),
             };
-            return Err(SourceError::at(path, p.line, None, message));
+            return Err(SourceError::at(path, p.line, Some(1), message));
         }
     }
     Ok(())
@@ -201,7 +202,7 @@ fn add_pending_children(
     };
     for parent in &entry.parents {
         inv.add_child(parent, group)
-            .map_err(|e| SourceError::at(path, entry.line, None, e.0))?;
+            .map_err(|e| SourceError::at(path, entry.line, Some(1), e.0))?;
         if pending
             .get(parent)
             .is_some_and(|p| p.state == State::Children)
