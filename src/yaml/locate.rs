@@ -52,10 +52,11 @@ pub fn locate_key(text: &str, path: &[String]) -> Option<(usize, usize)> {
                 stack.push((true, true, None));
             }
             Event::SequenceStart(..) => {
-                if let Some(top) = stack.last_mut() {
-                    if top.0 && top.1 {
-                        top.2 = None;
-                    }
+                if let Some(top) = stack.last_mut()
+                    && top.0
+                    && top.1
+                {
+                    top.2 = None;
                 }
                 stack.push((false, false, None));
             }
@@ -71,10 +72,10 @@ pub fn locate_key(text: &str, path: &[String]) -> Option<(usize, usize)> {
 
 /// After a value (or key) in a mapping, the next scalar is a key again (and vice versa).
 fn flip(stack: &mut [(bool, bool, Option<String>)]) {
-    if let Some(top) = stack.last_mut() {
-        if top.0 {
-            top.1 = !top.1;
-        }
+    if let Some(top) = stack.last_mut()
+        && top.0
+    {
+        top.1 = !top.1;
     }
 }
 
