@@ -5,10 +5,16 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$repo/.venv"
 ansible_version="2.19.14"
-exec 9>"$repo/target/.venv.lock" 2>/dev/null || { mkdir -p "$repo/target"; exec 9>"$repo/target/.venv.lock"; }
+mkdir -p "$repo/target"
+exec 9>"$repo/target/.venv.lock"
 flock 9
 if [ -x "$venv/bin/ansible-inventory" ] && "$venv/bin/python" -c "import ansible.release as r, sys; sys.exit(r.__version__ != '$ansible_version')" 2>/dev/null; then
   exit 0
 fi
-python3 -m venv "$venv"
+if ! python3 -m venv "$venv" 2>/dev/null; then
+  # Debian's python3 needs its venv module from a separate package.
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check "ansible-core==$ansible_version"

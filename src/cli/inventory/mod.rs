@@ -1,7 +1,7 @@
 //! `roller inventory`: the inventory as Ansible resolves it.
 
-mod graph;
-mod list;
+pub mod graph;
+pub mod list;
 
 use std::path::PathBuf;
 
