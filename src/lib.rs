@@ -3,7 +3,12 @@
 
 pub mod cli;
 pub mod config;
+pub mod connection;
+pub mod exec;
 pub mod inventory;
+pub mod modules;
 pub mod output;
+pub mod playbook;
+pub mod template;
 pub mod vars;
 pub mod yaml;

@@ -4,6 +4,7 @@ pub mod exit;
 pub mod extra_vars;
 pub mod inventory;
 pub mod playbook;
+pub mod playbook_list;
 
 use clap::{Parser, Subcommand};
 
@@ -28,7 +29,7 @@ pub enum Command {
         next to the inventory and next to the playbook directory are applied in Ansible's \
         precedence order. Settings come from ansible.cfg and ANSIBLE_* variables.")]
     Inventory(inventory::InventoryArgs),
-    /// Run a playbook (not implemented yet: see the project's open issues).
+    /// Run playbooks (like `ansible-playbook`: same flags, output and exit codes).
     Playbook(playbook::PlaybookArgs),
 }
 
@@ -43,11 +44,11 @@ pub fn run() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Inventory(args) => inventory::run(&args),
+        Command::Inventory(args) => inventory::run(&args).map(|()| 0),
         Command::Playbook(args) => playbook::run(&args),
     };
     match result {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(err) => {
             eprintln!("ERROR: {}", err.message);
             err.code as i32

@@ -1,21 +1,183 @@
-//! `roller playbook`: reserved for the playbook engine (a later issue).
+//! `roller playbook`: run playbooks with ansible-playbook's flags, output and exit codes.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::Args;
 
-use super::CliError;
+use super::extra_vars::parse_extra_vars;
+use super::inventory::load_inventory;
+use super::{CliError, ExitCode};
+use crate::exec::RunOptions;
+use crate::exec::playbook_run::{RunState, run_playbooks};
+use crate::exec::task_run::TaskEnv;
+use crate::output::callback::Callback;
+use crate::output::default_callback::DefaultCallback;
+use crate::playbook::tags::TagFilter;
+use crate::playbook::{LoadOptions, load_playbook};
+use crate::template::Templar;
 
 #[derive(Debug, Args)]
 pub struct PlaybookArgs {
-    /// Playbook file(s) to run.
-    #[arg(required = true)]
+    /// Playbook file(s) to run, in order.
+    #[arg(required = true, value_name = "PLAYBOOK")]
     pub playbooks: Vec<String>,
     /// Inventory source (file, directory or comma-separated host list); repeatable.
-    #[arg(short = 'i', long = "inventory")]
+    #[arg(short = 'i', long = "inventory", value_name = "INVENTORY")]
     pub inventory: Vec<String>,
+    /// Further limit the selected hosts to a pattern (`@file` reads patterns from a file).
+    #[arg(short = 'l', long, value_name = "SUBSET")]
+    pub limit: Option<String>,
+    /// Only run plays and tasks tagged with these tags (comma-separated, repeatable).
+    #[arg(short = 't', long = "tags", value_name = "TAGS")]
+    pub tags: Vec<String>,
+    /// Skip plays and tasks tagged with these tags.
+    #[arg(long = "skip-tags", value_name = "TAGS")]
+    pub skip_tags: Vec<String>,
+    /// Don't change anything; predict what would change (modules plan but do not apply).
+    #[arg(short = 'C', long)]
+    pub check: bool,
+    /// Show the differences in files and templates that change.
+    #[arg(short = 'D', long)]
+    pub diff: bool,
+    /// Extra variables: `k=v`, JSON/YAML text, or `@file`; highest precedence.
+    #[arg(short = 'e', long = "extra-vars", value_name = "EXTRA_VARS")]
+    pub extra_vars: Vec<String>,
+    /// How many hosts to work on in parallel.
+    #[arg(short = 'f', long, value_name = "FORKS")]
+    pub forks: Option<usize>,
+    /// More output (-vvvv for the most).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Run operations with become (privilege escalation).
+    #[arg(short = 'b', long = "become")]
+    pub become_: bool,
+    /// The user to become (default root).
+    #[arg(long = "become-user", value_name = "USER")]
+    pub become_user: Option<String>,
+    /// How to become (sudo, su, ...).
+    #[arg(long = "become-method", value_name = "METHOD")]
+    pub become_method: Option<String>,
+    /// Ask for the privilege escalation password (read from the terminal).
+    #[arg(short = 'K', long = "ask-become-pass")]
+    pub ask_become_pass: bool,
+    /// Connect as this user.
+    #[arg(short = 'u', long = "user", value_name = "REMOTE_USER")]
+    pub user: Option<String>,
+    /// Use this file to authenticate the connection.
+    #[arg(
+        long = "private-key",
+        visible_alias = "key-file",
+        value_name = "PRIVATE_KEY_FILE"
+    )]
+    pub private_key: Option<String>,
+    /// Connection type to use (local, ssh).
+    #[arg(short = 'c', long = "connection", value_name = "CONNECTION")]
+    pub connection: Option<String>,
+    /// Only list the hosts each play would run on.
+    #[arg(long = "list-hosts")]
+    pub list_hosts: bool,
+    /// Only list the tasks that would run.
+    #[arg(long = "list-tasks")]
+    pub list_tasks: bool,
+    /// Only list the tags in use.
+    #[arg(long = "list-tags")]
+    pub list_tags: bool,
+    /// Only check the playbook's syntax.
+    #[arg(long = "syntax-check")]
+    pub syntax_check: bool,
+    /// Start the playbook at the task with this name.
+    #[arg(long = "start-at-task", value_name = "START_AT_TASK")]
+    pub start_at_task: Option<String>,
+    /// Accepted for compatibility: roller keeps no fact cache between runs.
+    #[arg(long = "flush-cache")]
+    pub flush_cache: bool,
 }
 
-pub fn run(_args: &PlaybookArgs) -> Result<(), CliError> {
-    Err(CliError::error(
-        "`roller playbook` is not implemented yet; use `roller inventory` to check inventories",
-    ))
+fn error_exit(code: i32, msg: impl std::fmt::Display) -> Result<i32, CliError> {
+    eprintln!("ERROR! {msg}");
+    Ok(code)
+}
+
+/// Run and return ansible-playbook's exit code (errors that are not option errors are
+/// printed here, with the codes Ansible uses).
+pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
+    for p in &args.playbooks {
+        if !Path::new(p).is_file() {
+            return error_exit(1, format!("the playbook: {p} could not be found"));
+        }
+    }
+    let loaded = load_inventory(&args.inventory)?;
+    if loaded.inventory.host_ids().next().is_none() {
+        super::print_warnings([
+            "provided hosts list is empty, only localhost is available. Note that the implicit localhost does not match 'all'".to_string(),
+        ]);
+    }
+    let how = loaded.inventory.hash_behaviour;
+    let extra = parse_extra_vars(&args.extra_vars, how).map_err(CliError::options)?;
+    let config = &loaded.config;
+    let load_opts = LoadOptions {
+        roles_path: config.roles_path.clone(),
+    };
+    let mut books = Vec::new();
+    for p in &args.playbooks {
+        match load_playbook(Path::new(p), &load_opts) {
+            Ok(b) => books.push(b),
+            Err(e) => return error_exit(4, e),
+        }
+    }
+    if args.syntax_check {
+        println!("\nplaybook: {}", args.playbooks.join(" "));
+        return Ok(0);
+    }
+    let playbook_dir = books
+        .first()
+        .and_then(|b| b.path.parent().map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("."));
+    let opts = RunOptions {
+        check: args.check,
+        diff: args.diff,
+        forks: args.forks.unwrap_or(config.forks as usize),
+        verbosity: args.verbose,
+        tags: TagFilter::new(&args.tags, &args.skip_tags),
+        limit: args.limit.clone(),
+        extra_vars: extra,
+        become_: args.become_,
+        become_user: args.become_user.clone(),
+        become_method: args.become_method.clone(),
+        remote_user: args.user.clone().or(config.remote_user.clone()),
+        private_key: args.private_key.clone(),
+        connection: args.connection.clone(),
+        start_at_task: args.start_at_task.clone(),
+        timeout: config.timeout.into(),
+        host_key_checking: config.host_key_checking,
+    };
+    if args.forks == Some(0) {
+        return Err(CliError {
+            code: ExitCode::Options,
+            message: "The number of processes (--forks) must be >= 1".into(),
+        });
+    }
+    let callback: Arc<dyn Callback> = Arc::new(DefaultCallback::new(args.verbose));
+    let env = TaskEnv {
+        templar: Arc::new(Templar::new()),
+        callback,
+        opts: Arc::new(opts.clone()),
+    };
+    let mut state = RunState::new(
+        loaded.inventory,
+        loaded.sources,
+        opts,
+        env,
+        config.roles_path.clone(),
+        playbook_dir,
+    );
+    if args.list_hosts || args.list_tasks || args.list_tags {
+        return Ok(super::playbook_list::print(&books, &mut state, args));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::error(format!("could not start the runtime: {e}")))?;
+    Ok(runtime.block_on(run_playbooks(&mut state, &books)))
 }

@@ -16,8 +16,27 @@ pub enum UnsafeStrings {
 
 pub fn to_python_json(value: &Value, unsafe_strings: UnsafeStrings) -> String {
     let mut out = String::new();
-    write_value(&mut out, value, 0, unsafe_strings);
+    write_value(&mut out, value, 0, unsafe_strings, false);
     out
+}
+
+/// `json.dumps(obj, sort_keys=True, ensure_ascii=False)` without indentation: one line with
+/// `, ` and `: ` separators, as Ansible prints failed results.
+pub fn to_python_json_line(value: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value, 0, UnsafeStrings::Plain, true);
+    out
+}
+
+/// Between items: a newline and indentation, or (compact) a space after the comma.
+fn separator(out: &mut String, level: usize, compact: bool, first: bool) {
+    if compact {
+        if !first {
+            out.push(' ');
+        }
+    } else {
+        newline(out, level);
+    }
 }
 
 fn newline(out: &mut String, level: usize) {
@@ -27,7 +46,13 @@ fn newline(out: &mut String, level: usize) {
     }
 }
 
-fn write_value(out: &mut String, value: &Value, level: usize, unsafe_strings: UnsafeStrings) {
+fn write_value(
+    out: &mut String,
+    value: &Value,
+    level: usize,
+    unsafe_strings: UnsafeStrings,
+    compact: bool,
+) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -58,10 +83,12 @@ fn write_value(out: &mut String, value: &Value, level: usize, unsafe_strings: Un
                 if i > 0 {
                     out.push(',');
                 }
-                newline(out, level + 1);
-                write_value(out, item, level + 1, unsafe_strings);
+                separator(out, level + 1, compact, i == 0);
+                write_value(out, item, level + 1, unsafe_strings, compact);
             }
-            newline(out, level);
+            if !compact {
+                newline(out, level);
+            }
             out.push(']');
         }
         Value::Map(map) => {
@@ -76,12 +103,14 @@ fn write_value(out: &mut String, value: &Value, level: usize, unsafe_strings: Un
                 if i > 0 {
                     out.push(',');
                 }
-                newline(out, level + 1);
+                separator(out, level + 1, compact, i == 0);
                 write_str(out, &json_key(k));
                 out.push_str(": ");
-                write_value(out, v, level + 1, unsafe_strings);
+                write_value(out, v, level + 1, unsafe_strings, compact);
             }
-            newline(out, level);
+            if !compact {
+                newline(out, level);
+            }
             out.push('}');
         }
     }

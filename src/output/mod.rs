@@ -1,5 +1,8 @@
 //! Writing values the way Ansible (Python) writes them.
 
+pub mod callback;
+pub mod default_callback;
+pub mod diff_text;
 pub mod float_repr;
 pub mod json;
 pub mod python_repr;

@@ -4,6 +4,7 @@
 pub mod error;
 pub mod loader;
 pub mod locate;
+pub mod positions;
 pub mod resolver;
 
 pub use error::YamlError;

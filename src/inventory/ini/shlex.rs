@@ -24,6 +24,15 @@ fn is_ws(c: char) -> bool {
 }
 
 pub fn shlex_split(line: &str) -> Result<Vec<String>, ShlexError> {
+    split(line, true)
+}
+
+/// `shlex.split(line)`: as above, but `#` is an ordinary character (the `command` module).
+pub fn shlex_split_no_comments(line: &str) -> Result<Vec<String>, ShlexError> {
+    split(line, false)
+}
+
+fn split(line: &str, comments: bool) -> Result<Vec<String>, ShlexError> {
     let mut tokens = Vec::new();
     let mut chars = line.chars().peekable();
     loop {
@@ -44,7 +53,7 @@ pub fn shlex_split(line: &str) -> Result<Vec<String>, ShlexError> {
                             break;
                         }
                     }
-                    Some('#') => {
+                    Some('#') if comments => {
                         for c in chars.by_ref() {
                             if c == '\n' {
                                 break;
@@ -92,7 +101,7 @@ pub fn shlex_split(line: &str) -> Result<Vec<String>, ShlexError> {
                         }
                         state = State::Whitespace;
                     }
-                    Some('#') => {
+                    Some('#') if comments => {
                         for c in chars.by_ref() {
                             if c == '\n' {
                                 break;

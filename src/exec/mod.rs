@@ -1,0 +1,19 @@
+//! Running playbooks: Ansible's linear strategy over serial batches, with per-host block
+//! state (rescue/always), handlers, loops, conditions and registered results.
+
+pub mod batches;
+pub mod conditions;
+pub mod facts;
+pub mod host_state;
+pub mod options;
+pub mod outcome;
+pub mod play_run;
+pub mod playbook_run;
+pub mod stats;
+pub mod task_run;
+pub mod variables;
+
+pub use options::RunOptions;
+pub use outcome::{Outcome, Status};
+pub use playbook_run::run_playbooks;
+pub use stats::Stats;

@@ -1,0 +1,51 @@
+//! The result of one task on one host.
+
+use crate::vars::{Key, Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    Changed,
+    Skipped,
+    Failed,
+    Unreachable,
+}
+
+/// A task's result on one host, as the callbacks and the strategy see it.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub host: String,
+    pub result: Map,
+    /// Per-item results of a loop, already reported as they finished.
+    pub items: Vec<Map>,
+    pub ignored: bool,
+    pub delegated_to: Option<String>,
+}
+
+impl Outcome {
+    fn flag(&self, key: &str) -> bool {
+        matches!(self.result.get(&Key::from(key)), Some(v) if crate::modules::args::to_bool(v) == Some(true))
+    }
+
+    pub fn status(&self) -> Status {
+        if self.flag("unreachable") {
+            Status::Unreachable
+        } else if self.flag("failed") {
+            Status::Failed
+        } else if self.flag("skipped") {
+            Status::Skipped
+        } else if self.flag("changed") {
+            Status::Changed
+        } else {
+            Status::Ok
+        }
+    }
+
+    pub fn changed(&self) -> bool {
+        self.flag("changed")
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.result.get(&Key::from(key))
+    }
+}

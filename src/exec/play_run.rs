@@ -1,0 +1,915 @@
+//! One play under Ansible's linear strategy: hosts in serial batches; in each batch every
+//! task runs on all hosts that reached it (up to `forks` at once) before the next task.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use super::conditions::first_false;
+use super::host_state::HostState;
+use super::outcome::{Outcome, Status};
+use super::playbook_run::RunState;
+use super::task_run::{HostTask, TaskEnv, result_kind, run_host_task, untrusted};
+use super::variables::{HostData, Snapshot, context, play_context};
+use crate::connection::Connection;
+use crate::connection::local::Local;
+use crate::output::callback::{ResultKind, TaskInfo};
+use crate::playbook::load::{
+    Ctx, LoadOptions, collect_tasks, load_task_file_with, raw_param, resolve_task_file,
+};
+use crate::playbook::model::{Block, Item, Play, Task};
+use crate::vars::{Key, Map, Value};
+
+pub const OMIT: &str = "__omit_place_holder__roller";
+
+/// Why a play stopped early.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PlayEnd {
+    Completed,
+    /// Every host of a batch failed, or max_fail_percentage was exceeded.
+    Broken,
+}
+
+pub struct PlayRun<'a> {
+    pub run: &'a mut RunState,
+    pub play: Arc<Play>,
+    pub play_vars: Arc<Map>,
+    pub role_defaults: Arc<Map>,
+    pub role_vars: Arc<Map>,
+    pub play_hosts_all: Vec<String>,
+    pub batch: Vec<String>,
+    pub states: HashMap<String, HostState>,
+    pub notified: HashMap<usize, Vec<String>>,
+    pub all_tasks: Vec<usize>,
+    pub cursor: usize,
+    pub ended: bool,
+    pub start_at_found: bool,
+}
+
+fn task_order(item: &Item, out: &mut Vec<usize>) {
+    let mut tasks = Vec::new();
+    collect_tasks(item, &mut tasks);
+    out.extend(tasks.iter().map(|t| t.id));
+}
+
+impl<'a> PlayRun<'a> {
+    fn snapshot(&self) -> Arc<Snapshot> {
+        let mut magic = self.run.magic_vars();
+        let alive: Vec<Value> = self
+            .play_hosts_all
+            .iter()
+            .filter(|h| !self.run.failed.contains(*h) && !self.run.unreachable.contains(*h))
+            .map(|h| Value::Str(h.clone()))
+            .collect();
+        let batch: Vec<Value> = self
+            .batch
+            .iter()
+            .filter(|h| !self.run.failed.contains(*h) && !self.run.unreachable.contains(*h))
+            .map(|h| Value::Str(h.clone()))
+            .collect();
+        magic.insert("ansible_play_hosts".into(), Value::List(alive));
+        magic.insert(
+            "ansible_play_hosts_all".into(),
+            Value::List(
+                self.play_hosts_all
+                    .iter()
+                    .map(|h| Value::Str(h.clone()))
+                    .collect(),
+            ),
+        );
+        magic.insert("ansible_play_batch".into(), Value::List(batch.clone()));
+        magic.insert("play_hosts".into(), Value::List(batch));
+        magic.insert(
+            "ansible_play_role_names".into(),
+            Value::List(
+                self.play
+                    .roles
+                    .iter()
+                    .map(|r| Value::Str(r.name.clone()))
+                    .collect(),
+            ),
+        );
+        magic.insert(
+            "ansible_play_name".into(),
+            self.play
+                .name
+                .clone()
+                .unwrap_or(Value::Str(self.play.hosts.clone())),
+        );
+        magic.insert("omit".into(), Value::Str(OMIT.into()));
+        Arc::new(Snapshot {
+            hosts: self.run.host_data(),
+            play_vars: self.play_vars.clone(),
+            role_defaults: self.role_defaults.clone(),
+            role_vars: self.role_vars.clone(),
+            extra_vars: Arc::new(self.run.opts.extra_vars.clone()),
+            magic: Arc::new(magic),
+            how: self.run.how(),
+        })
+    }
+
+    fn alive(&self, host: &str) -> bool {
+        !self.run.failed.contains(host) && !self.run.unreachable.contains(host)
+    }
+
+    /// Run the batch to its end.
+    pub async fn run_batch(&mut self) -> PlayEnd {
+        for h in &self.batch {
+            self.states
+                .insert(h.clone(), HostState::new(self.play.body.clone()));
+        }
+        self.all_tasks.clear();
+        task_order(&Item::Block(self.play.body.clone()), &mut self.all_tasks);
+        self.cursor = 0;
+        if self.gather_facts_enabled() {
+            self.gather_facts().await;
+        }
+        loop {
+            if self.ended {
+                break;
+            }
+            let hosts_left: Vec<String> = self
+                .batch
+                .iter()
+                .filter(|h| self.alive(h))
+                .cloned()
+                .collect();
+            // Which task each host is at.
+            let mut next: HashMap<String, Arc<Task>> = HashMap::new();
+            for h in &hosts_left {
+                if let Some(t) = self.states.get(h).and_then(HostState::peek) {
+                    next.insert(h.clone(), t);
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            let ids: HashSet<usize> = next.values().map(|t| t.id).collect();
+            let Some(chosen) = self.choose(&ids) else {
+                break;
+            };
+            let mut hosts = Vec::new();
+            let mut task = None;
+            for h in &hosts_left {
+                if next.get(h).is_some_and(|t| t.id == chosen) {
+                    task = self.states.get_mut(h).and_then(HostState::advance);
+                    hosts.push(h.clone());
+                }
+            }
+            let Some(task) = task else { break };
+            if !self.selected(&task) {
+                continue;
+            }
+            let failed_before = self.run.failed.len();
+            let outcomes = self.run_task(&task, &hosts).await;
+            let failed_now: Vec<String> = outcomes
+                .iter()
+                .filter(|o| {
+                    matches!(o.status(), Status::Failed | Status::Unreachable) && !o.ignored
+                })
+                .map(|o| o.host.clone())
+                .collect();
+            // any_errors_fatal: one failure fails every host of the batch.
+            let fatal = self.task_bool(&task, "any_errors_fatal").unwrap_or(false)
+                || self.play_bool("any_errors_fatal");
+            if fatal && !failed_now.is_empty() {
+                for h in &hosts_left {
+                    if !failed_now.contains(h) && self.alive(h) {
+                        self.run.failed.insert(h.clone());
+                        if let Some(s) = self.states.get_mut(h) {
+                            s.end();
+                        }
+                    }
+                }
+            }
+            if let Some(pct) = self.max_fail_percentage()
+                && !outcomes.is_empty()
+            {
+                let ratio = self.run.failed.len() as f64 / self.batch.len() as f64;
+                if ratio > pct / 100.0 {
+                    for h in &hosts_left {
+                        if self.alive(h) {
+                            self.run.failed.insert(h.clone());
+                        }
+                    }
+                    self.run.env.callback.no_hosts_remaining();
+                    return PlayEnd::Broken;
+                }
+            }
+            let _ = failed_before;
+        }
+        let failed_in_batch = self.batch.iter().filter(|h| !self.alive(h)).count();
+        if failed_in_batch == self.batch.len() && !self.batch.is_empty() {
+            PlayEnd::Broken
+        } else {
+            PlayEnd::Completed
+        }
+    }
+
+    /// The next task in document order (cyclic from the cursor) that some host is at.
+    fn choose(&mut self, ids: &HashSet<usize>) -> Option<usize> {
+        let n = self.all_tasks.len();
+        for _ in 0..=n {
+            if self.cursor >= n {
+                self.cursor = 0;
+            }
+            let id = self.all_tasks[self.cursor];
+            self.cursor += 1;
+            if ids.contains(&id) {
+                return Some(id);
+            }
+        }
+        ids.iter().min().copied()
+    }
+
+    /// Tags and `--start-at-task`.
+    fn selected(&mut self, task: &Task) -> bool {
+        if task.implicit {
+            return true;
+        }
+        if !matches!(task.action.as_str(), "meta") || task.own().get("tags").is_some() {
+            let tags = task.chain.tags();
+            if !self.run.opts.tags.selects(&tags) {
+                return false;
+            }
+        }
+        if let Some(start) = &self.run.opts.start_at_task
+            && !self.start_at_found
+        {
+            let name = self.banner_name(task, None);
+            let raw = task.name().and_then(Value::as_str).unwrap_or("");
+            if name == *start || raw == start || glob_match(start, &name) {
+                self.start_at_found = true;
+            } else {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn gather_facts_enabled(&self) -> bool {
+        match self.play.keyword("gather_facts") {
+            Some(v) => crate::modules::args::to_bool(v).unwrap_or(true),
+            None => std::env::var("ANSIBLE_GATHERING")
+                .map(|g| g != "explicit")
+                .unwrap_or(true),
+        }
+    }
+
+    fn play_bool(&self, key: &str) -> bool {
+        self.play
+            .keyword(key)
+            .and_then(crate::modules::args::to_bool)
+            .unwrap_or(false)
+    }
+
+    fn max_fail_percentage(&self) -> Option<f64> {
+        match self.play.keyword("max_fail_percentage")? {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            Value::Str(s) => s.trim().trim_end_matches('%').parse().ok(),
+            _ => None,
+        }
+    }
+
+    fn task_bool(&self, task: &Task, key: &str) -> Option<bool> {
+        let v = task.chain.get(key)?;
+        let snap = self.snapshot();
+        let ctx = play_context(&snap, self.batch.first().map(String::as_str));
+        let v = self.run.env.templar.template(v, &ctx).ok()?;
+        crate::modules::args::to_bool(&v)
+    }
+
+    async fn gather_facts(&mut self) {
+        let info = TaskInfo {
+            id: 0,
+            name: "Gathering Facts".into(),
+            action: "gather_facts".into(),
+            has_loop: false,
+            is_handler: false,
+            check_mode: self.run.opts.check,
+            path: String::new(),
+        };
+        self.run.env.callback.task_start(&info);
+        let hosts: Vec<String> = self
+            .batch
+            .iter()
+            .filter(|h| self.alive(h))
+            .cloned()
+            .collect();
+        let snap = self.snapshot();
+        let mut futures = tokio::task::JoinSet::new();
+        let sem = Arc::new(Semaphore::new(self.run.opts.forks.max(1)));
+        for h in hosts {
+            let conn = self.run.connection(&h, &snap);
+            let sem = sem.clone();
+            futures.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                let facts = crate::exec::facts::gather(conn.as_ref()).await;
+                (h, facts)
+            });
+        }
+        while let Some(Ok((h, facts))) = futures.join_next().await {
+            let outcome = match facts {
+                Ok(f) => {
+                    self.run.set_facts_gathered(&h, f);
+                    let mut r = Map::new();
+                    r.insert("changed".into(), Value::Bool(false));
+                    Outcome {
+                        host: h.clone(),
+                        result: r,
+                        items: Vec::new(),
+                        ignored: false,
+                        delegated_to: None,
+                    }
+                }
+                Err(e) => {
+                    let mut r = Map::new();
+                    r.insert("unreachable".into(), Value::Bool(true));
+                    r.insert("msg".into(), Value::Str(e));
+                    r.insert("changed".into(), Value::Bool(false));
+                    Outcome {
+                        host: h.clone(),
+                        result: r,
+                        items: Vec::new(),
+                        ignored: false,
+                        delegated_to: None,
+                    }
+                }
+            };
+            self.account(&info, None, &outcome);
+        }
+    }
+
+    /// The name shown in the banner: `role : name`, templated with the first host's vars.
+    fn banner_name(&self, task: &Task, ctx: Option<&crate::template::VarContext>) -> String {
+        let name = match task.name() {
+            Some(v) => {
+                let rendered = match (ctx, v) {
+                    (Some(ctx), Value::Str(s)) if crate::template::Templar::is_template(s) => self
+                        .run
+                        .env
+                        .templar
+                        .template(v, ctx)
+                        .map(|r| crate::output::python_repr::python_str(&r))
+                        .unwrap_or_else(|_| s.clone()),
+                    _ => crate::output::python_repr::python_str(v),
+                };
+                Some(rendered)
+            }
+            None => None,
+        };
+        match (&task.role, name) {
+            (Some(role), Some(n)) => format!("{} : {}", role.name, n.trim()),
+            (Some(role), None) => format!("{} : {}", role.name, task.action_written),
+            (None, Some(n)) => n.trim().to_string(),
+            (None, None) => task.action_written.clone(),
+        }
+    }
+
+    fn info(&self, task: &Task, ctx: Option<&crate::template::VarContext>) -> TaskInfo {
+        TaskInfo {
+            id: task.id,
+            name: self.banner_name(task, ctx),
+            action: task.action.clone(),
+            has_loop: task.loop_spec().is_some(),
+            is_handler: task.is_handler,
+            check_mode: self.run.opts.check,
+            path: task.origin.to_string(),
+        }
+    }
+
+    /// Run one task on `hosts` and account for the results.
+    async fn run_task(&mut self, task: &Arc<Task>, hosts: &[String]) -> Vec<Outcome> {
+        match task.action.as_str() {
+            "meta" => return self.run_meta(task, hosts).await,
+            "include_tasks" | "include" | "include_role" => {
+                return self.run_include(task, hosts).await;
+            }
+            _ => {}
+        }
+        let snap = self.snapshot();
+        let first_ctx = hosts
+            .first()
+            .map(|h| context(&snap, h, &self.play, task, &Map::new()));
+        let info = self.info(task, first_ctx.as_ref());
+        self.run.env.callback.task_start(&info);
+        let run_once = self.task_bool(task, "run_once").unwrap_or(false);
+        let targets: Vec<String> = if run_once {
+            hosts.iter().take(1).cloned().collect()
+        } else {
+            hosts.to_vec()
+        };
+        let sem = Arc::new(Semaphore::new(self.run.opts.forks.max(1)));
+        let mut set = tokio::task::JoinSet::new();
+        for h in &targets {
+            let ctx = context(&snap, h, &self.play, task, &Map::new());
+            let delegate = task
+                .chain
+                .get("delegate_to")
+                .and_then(|v| self.run.env.templar.template(v, &ctx).ok());
+            let (conn, label) = match &delegate {
+                Some(Value::Str(d)) if d != h => {
+                    (self.run.connection(d, &snap), format!("{h} -> {d}"))
+                }
+                _ => (self.run.connection(h, &snap), h.clone()),
+            };
+            let ht = HostTask {
+                host: h.clone(),
+                label,
+                task: task.clone(),
+                info: info.clone(),
+                ctx,
+                conn,
+            };
+            let env = TaskEnv {
+                templar: self.run.env.templar.clone(),
+                callback: self.run.env.callback.clone(),
+                opts: self.run.env.opts.clone(),
+            };
+            let sem = sem.clone();
+            set.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                let outcome = run_host_task(&env, &ht).await;
+                (ht.label, outcome)
+            });
+        }
+        let mut outcomes = Vec::new();
+        while let Some(joined) = set.join_next().await {
+            let Ok((label, outcome)) = joined else {
+                continue;
+            };
+            self.account(
+                &info,
+                Some(task),
+                &outcome_with_label(outcome.clone(), &label),
+            );
+            if run_once {
+                // The one result stands for every host of the batch.
+                for other in hosts.iter().skip(1) {
+                    self.register_and_facts(task, other, &outcome.result);
+                }
+            }
+            outcomes.push(outcome);
+        }
+        outcomes
+    }
+
+    fn register_and_facts(&mut self, task: &Task, host: &str, result: &Map) {
+        if let Some(name) = task.own().get("register").and_then(Value::as_str) {
+            self.run.set_fact(host, name, Value::Map(untrusted(result)));
+        }
+        let status_ok = !matches!(
+            result_kind(result),
+            ResultKind::Failed | ResultKind::Unreachable | ResultKind::Skipped
+        );
+        if status_ok && let Some(Value::Map(facts)) = result.get(&Key::from("ansible_facts")) {
+            for (k, v) in facts {
+                if let Some(k) = k.as_str() {
+                    self.run.set_fact(host, k, v.clone());
+                }
+            }
+        }
+    }
+
+    /// Stats, host state, registered variables, notifications and the output line.
+    fn account(&mut self, info: &TaskInfo, task: Option<&Arc<Task>>, outcome: &Outcome) {
+        let host = outcome.host.clone();
+        let label = outcome.delegated_to.clone().unwrap_or_else(|| host.clone());
+        let kind = result_kind(&outcome.result);
+        if let Some(task) = task {
+            self.register_and_facts(task, &host, &outcome.result);
+        }
+        let ignore_unreachable = task
+            .and_then(|t| t.chain.get("ignore_unreachable"))
+            .and_then(crate::modules::args::to_bool)
+            .unwrap_or(false);
+        match kind {
+            ResultKind::Failed if !outcome.ignored => {
+                let rescuing = self
+                    .states
+                    .get_mut(&host)
+                    .map(HostState::fail)
+                    .unwrap_or(false);
+                if rescuing {
+                    self.run.stats.host(&host).rescued += 1;
+                    self.run.set_fact(
+                        &host,
+                        "ansible_failed_result",
+                        Value::Map(untrusted(&outcome.result)),
+                    );
+                    if let Some(t) = task {
+                        let mut ft = Map::new();
+                        ft.insert(
+                            "name".into(),
+                            t.name().cloned().unwrap_or(Value::Str(String::new())),
+                        );
+                        ft.insert("action".into(), Value::Str(t.action_written.clone()));
+                        self.run
+                            .set_fact(&host, "ansible_failed_task", Value::Map(ft));
+                    }
+                } else {
+                    self.run.stats.host(&host).failures += 1;
+                }
+                if self
+                    .states
+                    .get(&host)
+                    .is_some_and(HostState::finished_failed)
+                {
+                    self.run.failed.insert(host.clone());
+                }
+            }
+            ResultKind::Failed => {
+                let st = self.run.stats.host(&host);
+                st.ok += 1;
+                st.ignored += 1;
+                if outcome.changed() {
+                    st.changed += 1;
+                }
+            }
+            ResultKind::Unreachable => {
+                if ignore_unreachable {
+                    let st = self.run.stats.host(&host);
+                    st.ok += 1;
+                    st.ignored += 1;
+                } else {
+                    self.run.unreachable.insert(host.clone());
+                    self.run.stats.host(&host).unreachable += 1;
+                    if let Some(s) = self.states.get_mut(&host) {
+                        s.end();
+                    }
+                }
+            }
+            ResultKind::Skipped => self.run.stats.host(&host).skipped += 1,
+            ResultKind::Ok | ResultKind::Changed => {
+                let st = self.run.stats.host(&host);
+                st.ok += 1;
+                if outcome.changed() {
+                    st.changed += 1;
+                }
+                if let Some(task) = task {
+                    self.after_ok(task, &host, &outcome.result);
+                }
+            }
+        }
+        let ignored = outcome.ignored || (kind == ResultKind::Unreachable && ignore_unreachable);
+        self.run
+            .env
+            .callback
+            .host_result(info, &label, kind, &outcome.result, ignored);
+        if let Some(d) = outcome.result.get(&Key::from("diff"))
+            && (self.run.opts.diff
+                || task
+                    .and_then(|t| t.chain.get("diff"))
+                    .and_then(crate::modules::args::to_bool)
+                    .unwrap_or(false))
+            && outcome.changed()
+        {
+            self.run.env.callback.diff(info, d);
+        }
+    }
+
+    /// Notifications, add_host and group_by after an ok/changed result.
+    fn after_ok(&mut self, task: &Arc<Task>, host: &str, result: &Map) {
+        let items: Vec<Map> = match result.get(&Key::from("results")) {
+            Some(Value::List(items)) if task.loop_spec().is_some() => {
+                items.iter().filter_map(|v| v.as_map().cloned()).collect()
+            }
+            _ => vec![result.clone()],
+        };
+        if result_kind(result) == ResultKind::Changed {
+            let notify: Vec<String> = crate::playbook::keywords::tag_list(task.own().get("notify"));
+            for n in notify {
+                self.notify(&n, host);
+            }
+        }
+        for item in items {
+            if let Some(Value::Str(group)) = item.get(&Key::from("add_group")) {
+                let parents: Vec<String> = match item.get(&Key::from("parent_groups")) {
+                    Some(Value::List(p)) => p
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect(),
+                    _ => vec!["all".into()],
+                };
+                self.run.group_by(host, group, &parents);
+            }
+            if let Some(Value::Map(add)) = item.get(&Key::from("add_host")) {
+                self.run.add_host(add);
+            }
+        }
+    }
+
+    fn notify(&mut self, name: &str, host: &str) {
+        let mut matched = false;
+        for h in &self.play.handlers {
+            let hname = h.name().and_then(Value::as_str).unwrap_or("").to_string();
+            let role_name = h.role.as_ref().map(|r| format!("{} : {hname}", r.name));
+            let listens = crate::playbook::keywords::tag_list(h.own().get("listen"));
+            if hname == name
+                || role_name.as_deref() == Some(name)
+                || listens.iter().any(|l| l == name)
+            {
+                let list = self.notified.entry(h.id).or_default();
+                if !list.iter().any(|x| x == host) {
+                    list.push(host.to_string());
+                }
+                matched = true;
+            }
+        }
+        if !matched {
+            self.run.env.callback.warning(&format!(
+                "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
+            ));
+        }
+    }
+
+    async fn flush_handlers(&mut self, hosts: &[String]) {
+        let handlers = self.play.handlers.clone();
+        for h in handlers {
+            let Some(waiting) = self.notified.get(&h.id).cloned() else {
+                continue;
+            };
+            let run_on: Vec<String> = waiting
+                .iter()
+                .filter(|x| hosts.contains(x) && self.alive(x))
+                .cloned()
+                .collect();
+            if run_on.is_empty() {
+                continue;
+            }
+            if let Some(list) = self.notified.get_mut(&h.id) {
+                list.retain(|x| !run_on.contains(x));
+            }
+            let outcomes = Box::pin(self.run_task(&h, &run_on)).await;
+            for o in outcomes {
+                if matches!(o.status(), Status::Failed) && !o.ignored {
+                    self.run.failed.insert(o.host.clone());
+                    if let Some(s) = self.states.get_mut(&o.host) {
+                        s.end();
+                    }
+                }
+            }
+        }
+    }
+
+    async fn run_meta(&mut self, task: &Arc<Task>, hosts: &[String]) -> Vec<Outcome> {
+        let what = raw_param(&task.args, "_raw_params").unwrap_or_default();
+        let snap = self.snapshot();
+        // Conditions apply per host (not for flush_handlers, whose `when` Ansible ignores).
+        let mut active = Vec::new();
+        for h in hosts {
+            let ctx = context(&snap, h, &self.play, task, &Map::new());
+            let conds = task.chain.conditions();
+            match first_false(&self.run.env.templar, &conds, &ctx) {
+                Ok(None) => active.push(h.clone()),
+                Ok(Some(_)) if what != "flush_handlers" => {
+                    let info = self.info(task, None);
+                    let mut r = Map::new();
+                    r.insert("changed".into(), Value::Bool(false));
+                    r.insert("skipped".into(), Value::Bool(true));
+                    r.insert(
+                        "skip_reason".into(),
+                        Value::Str("Conditional result was False".into()),
+                    );
+                    self.run.stats.host(h).skipped += 1;
+                    self.run
+                        .env
+                        .callback
+                        .host_result(&info, h, ResultKind::Skipped, &r, false);
+                }
+                Ok(Some(_)) => active.push(h.clone()),
+                Err(e) => self.run.env.callback.warning(&e.to_string()),
+            }
+        }
+        match what.as_str() {
+            "flush_handlers" => self.flush_handlers(&active).await,
+            "end_play" => {
+                for s in self.states.values_mut() {
+                    s.end();
+                }
+                if !active.is_empty() {
+                    self.ended = true;
+                    self.run.end_play = true;
+                }
+            }
+            "end_batch" if !active.is_empty() => {
+                for s in self.states.values_mut() {
+                    s.end();
+                }
+            }
+            "end_host" => {
+                for h in &active {
+                    if let Some(s) = self.states.get_mut(h) {
+                        s.end();
+                    }
+                }
+            }
+            "clear_host_errors" => {
+                for h in &self.batch {
+                    self.run.failed.remove(h);
+                }
+            }
+            "clear_facts" => {
+                for h in &active {
+                    self.run.clear_facts(h);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// `include_tasks` / `include_role`: load per host, then run the loaded tasks next.
+    async fn run_include(&mut self, task: &Arc<Task>, hosts: &[String]) -> Vec<Outcome> {
+        let snap = self.snapshot();
+        let first_ctx = hosts
+            .first()
+            .map(|h| context(&snap, h, &self.play, task, &Map::new()));
+        let info = self.info(task, first_ctx.as_ref());
+        self.run.env.callback.task_start(&info);
+        // Group hosts by the file they include, to load it once.
+        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+        let mut outcomes = Vec::new();
+        for h in hosts {
+            let ctx = context(&snap, h, &self.play, task, &Map::new());
+            let conds = task.chain.conditions();
+            match first_false(&self.run.env.templar, &conds, &ctx) {
+                Ok(None) => {}
+                Ok(Some(cond)) => {
+                    let mut r = Map::new();
+                    r.insert("changed".into(), Value::Bool(false));
+                    r.insert("false_condition".into(), cond);
+                    r.insert(
+                        "skip_reason".into(),
+                        Value::Str("Conditional result was False".into()),
+                    );
+                    r.insert("skipped".into(), Value::Bool(true));
+                    let o = Outcome {
+                        host: h.clone(),
+                        result: r,
+                        items: Vec::new(),
+                        ignored: false,
+                        delegated_to: None,
+                    };
+                    self.account(&info, Some(task), &o);
+                    outcomes.push(o);
+                    continue;
+                }
+                Err(e) => {
+                    let o = failed(h, e.to_string());
+                    self.account(&info, Some(task), &o);
+                    outcomes.push(o);
+                    continue;
+                }
+            }
+            let key = if task.action == "include_role" {
+                String::from("role")
+            } else {
+                match self
+                    .run
+                    .env
+                    .templar
+                    .template(&Value::Map(task.args.clone()), &ctx)
+                {
+                    Ok(Value::Map(args)) => raw_param(&args, "file").unwrap_or_default(),
+                    Ok(_) => String::new(),
+                    Err(e) => {
+                        let o = failed(h, e.to_string());
+                        self.account(&info, Some(task), &o);
+                        outcomes.push(o);
+                        continue;
+                    }
+                }
+            };
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, hs)) => hs.push(h.clone()),
+                None => groups.push((key, vec![h.clone()])),
+            }
+        }
+        let opts = LoadOptions {
+            roles_path: self.run.roles_path.clone(),
+        };
+        for (file, group_hosts) in groups {
+            let ctx = Ctx {
+                opts: &opts,
+                playbook_dir: self.play.dir(),
+                role: task.role.clone(),
+            };
+            // Included tasks inherit the include's vars but not its other keywords.
+            let mut inherited = crate::playbook::keywords::Keywords::default();
+            if let Some(v) = task.own().get("vars") {
+                inherited.map.insert("vars".into(), v.clone());
+            }
+            let parent =
+                crate::playbook::keywords::Chain(task.chain.0[..task.chain.0.len() - 1].to_vec());
+            let chain = parent.push(Arc::new(inherited));
+            let loaded: Result<(Vec<Item>, String), String> = if task.action == "include_role" {
+                crate::playbook::load::include_role(&task.args, &task.origin.file, &chain, &ctx)
+                    .map(|role| (role.tasks.clone(), String::new()))
+                    .map_err(|e| e.to_string())
+            } else {
+                match resolve_task_file(&file, &task.origin.file, &ctx) {
+                    Some(path) => load_task_file_with(&path, &chain, &ctx, task.is_handler)
+                        .map(|items| (items, path.to_string_lossy().into_owned()))
+                        .map_err(|e| e.to_string()),
+                    None => Err(format!(
+                        "Could not find or access '{file}' on the Ansible Controller."
+                    )),
+                }
+            };
+            match loaded {
+                Ok((items, path)) => {
+                    let block = Arc::new(Block {
+                        id: 0,
+                        block: items,
+                        rescue: Vec::new(),
+                        always: Vec::new(),
+                    });
+                    let mut new_ids = Vec::new();
+                    task_order(&Item::Block(block.clone()), &mut new_ids);
+                    let at = self.cursor.min(self.all_tasks.len());
+                    self.all_tasks.splice(at..at, new_ids);
+                    for h in &group_hosts {
+                        if let Some(s) = self.states.get_mut(h) {
+                            s.insert(block.clone());
+                        }
+                        self.run.stats.host(h).ok += 1;
+                    }
+                    if !path.is_empty() {
+                        self.run.env.callback.included(&path, &group_hosts, None);
+                    }
+                }
+                Err(reason) => {
+                    for h in &group_hosts {
+                        let mut r = Map::new();
+                        r.insert("failed".into(), Value::Bool(true));
+                        r.insert("reason".into(), Value::Str(reason.clone()));
+                        let o = Outcome {
+                            host: h.clone(),
+                            result: r,
+                            items: Vec::new(),
+                            ignored: false,
+                            delegated_to: None,
+                        };
+                        self.run.stats.host(h).failures += 1;
+                        self.run.env.callback.host_result(
+                            &info,
+                            h,
+                            ResultKind::Failed,
+                            &o.result,
+                            false,
+                        );
+                        if let Some(s) = self.states.get_mut(h) {
+                            s.fail();
+                        }
+                        self.run.failed.insert(h.clone());
+                        outcomes.push(o);
+                    }
+                }
+            }
+        }
+        outcomes
+    }
+}
+
+fn failed(host: &str, msg: String) -> Outcome {
+    let mut r = Map::new();
+    r.insert("failed".into(), Value::Bool(true));
+    r.insert("msg".into(), Value::Str(msg));
+    r.insert("changed".into(), Value::Bool(false));
+    Outcome {
+        host: host.to_string(),
+        result: r,
+        items: Vec::new(),
+        ignored: false,
+        delegated_to: None,
+    }
+}
+
+fn outcome_with_label(mut o: Outcome, label: &str) -> Outcome {
+    if label != o.host {
+        o.delegated_to = Some(label.to_string());
+    }
+    o
+}
+
+/// `--start-at-task` accepts shell-style wildcards.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    if !pattern.contains(['*', '?', '[']) {
+        return false;
+    }
+    let re = crate::inventory::pattern::glob_to_regex(pattern);
+    regex::Regex::new(&re).is_ok_and(|r| r.is_match(text))
+}
+
+/// A connection for a host from its (templated) connection variables.
+pub fn connection_for(vars: &Map, forced: Option<&str>) -> Arc<dyn Connection> {
+    let _ = (vars, forced);
+    Arc::new(Local)
+}
+
+pub fn host_data_default() -> HostData {
+    HostData::default()
+}

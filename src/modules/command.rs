@@ -1,0 +1,212 @@
+//! `command` and `shell`: run a command on the target.
+
+use std::time::{Instant, SystemTime};
+
+use async_trait::async_trait;
+
+use super::args::{boolean, check_known, get, string};
+use super::clock;
+use super::{Apply, Module, ModuleContext, ModuleError, Plan, result};
+use crate::connection::{Command, shell_quote};
+use crate::inventory::ini::shlex::shlex_split_no_comments;
+use crate::vars::{Map, Value};
+
+const KNOWN: &[&str] = &[
+    "_raw_params",
+    "cmd",
+    "argv",
+    "chdir",
+    "executable",
+    "creates",
+    "removes",
+    "stdin",
+    "stdin_add_newline",
+    "strip_empty_ends",
+    "expand_argument_vars",
+    "_uses_shell",
+];
+
+pub struct CommandModule {
+    pub shell: bool,
+}
+
+/// What to run, decided from the arguments.
+struct Run {
+    shell: bool,
+    /// For `command`: the words; for `shell`: the one command line.
+    cmd: Value,
+    script: String,
+    stdin: Option<Vec<u8>>,
+    strip_empty_ends: bool,
+}
+
+#[async_trait]
+impl Module for CommandModule {
+    async fn plan(&self, cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, ModuleError> {
+        check_known(args, KNOWN)?;
+        let raw = string(args, "_raw_params")?.or(string(args, "cmd")?);
+        let argv: Vec<String> = match get(args, "argv") {
+            Some(Value::List(items)) => items
+                .iter()
+                .map(crate::output::python_repr::python_str)
+                .collect(),
+            _ => Vec::new(),
+        };
+        let (cmd, line) = if self.shell {
+            let Some(raw) = raw else {
+                return Err(ModuleError::new("no command given"));
+            };
+            (Value::Str(raw.clone()), raw)
+        } else {
+            let words = if !argv.is_empty() {
+                if raw.is_some() {
+                    return Err(ModuleError::new(
+                        "only command or argv can be given, not both",
+                    ));
+                }
+                argv
+            } else {
+                let Some(raw) = raw else {
+                    return Err(ModuleError::new("no command given").with("rc", Value::Int(256)));
+                };
+                shlex_split_no_comments(&raw).map_err(|e| ModuleError::new(e.to_string()))?
+            };
+            if words.is_empty() {
+                return Err(ModuleError::new("no command given").with("rc", Value::Int(256)));
+            }
+            let line = words
+                .iter()
+                .map(|w| shell_quote(w))
+                .collect::<Vec<_>>()
+                .join(" ");
+            (
+                Value::List(words.into_iter().map(Value::Str).collect()),
+                format!("exec {line}"),
+            )
+        };
+        let mut script = String::new();
+        if let Some(dir) = string(args, "chdir")? {
+            script.push_str(&format!("cd {} || exit 1\n", shell_quote(&dir)));
+        }
+        match (self.shell, string(args, "executable")?) {
+            (true, Some(exe)) => script.push_str(&format!(
+                "exec {} -c {}",
+                shell_quote(&exe),
+                shell_quote(&line)
+            )),
+            _ => script.push_str(&line),
+        }
+        // creates/removes make the command idempotent: decide before running.
+        for (key, want_exists) in [("creates", true), ("removes", false)] {
+            if let Some(path) = string(args, key)? {
+                let probe = cx
+                    .conn
+                    .run(&Command::new(format!("test -e {}", shell_quote(&path))))
+                    .await?;
+                let exists = probe.rc == 0;
+                if exists == want_exists {
+                    let (msg, out) = if want_exists {
+                        (
+                            format!("Did not run command since '{path}' exists"),
+                            format!("skipped, since {path} exists"),
+                        )
+                    } else {
+                        (
+                            format!("Did not run command since '{path}' does not exist"),
+                            format!("skipped, since {path} does not exist"),
+                        )
+                    };
+                    return Ok(Plan::Done(result([
+                        ("changed", Value::Bool(false)),
+                        ("cmd", cmd),
+                        ("msg", Value::Str(msg)),
+                        ("rc", Value::Int(0)),
+                        ("stdout", Value::Str(out.clone())),
+                        ("stdout_lines", Value::List(vec![Value::Str(out)])),
+                        ("stderr", Value::Str(String::new())),
+                        ("stderr_lines", Value::List(Vec::new())),
+                    ])));
+                }
+            }
+        }
+        let stdin = match string(args, "stdin")? {
+            Some(mut s) => {
+                if boolean(args, "stdin_add_newline", true)? {
+                    s.push('\n');
+                }
+                Some(s.into_bytes())
+            }
+            None => None,
+        };
+        let run = Run {
+            shell: self.shell,
+            cmd,
+            script,
+            stdin,
+            strip_empty_ends: boolean(args, "strip_empty_ends", true)?,
+        };
+        Ok(Plan::Unpredictable {
+            would_run: line_for_humans(&run),
+            apply: Box::new(run),
+        })
+    }
+}
+
+fn line_for_humans(run: &Run) -> String {
+    match &run.cmd {
+        Value::Str(s) => s.clone(),
+        Value::List(words) => words
+            .iter()
+            .map(|w| shell_quote(w.as_str().unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    }
+}
+
+fn lines(text: &str) -> Value {
+    Value::List(text.lines().map(|l| Value::Str(l.to_string())).collect())
+}
+
+#[async_trait]
+impl Apply for Run {
+    async fn apply(self: Box<Self>, cx: &ModuleContext<'_>) -> Result<Map, ModuleError> {
+        let mut command = Command::new(self.script.clone());
+        command.stdin = self.stdin.clone();
+        command.env = cx.env.clone();
+        command.become_ = cx.become_.clone();
+        command.timeout = cx.timeout;
+        let start_wall = SystemTime::now();
+        let start = Instant::now();
+        let out = cx.conn.run(&command).await?;
+        let elapsed = start.elapsed();
+        let end_wall = SystemTime::now();
+        let mut stdout = out.stdout_text();
+        let mut stderr = out.stderr_text();
+        if self.strip_empty_ends {
+            stdout.truncate(stdout.trim_end_matches(['\r', '\n']).len());
+            stderr.truncate(stderr.trim_end_matches(['\r', '\n']).len());
+        }
+        let mut res = result([
+            ("changed", Value::Bool(true)),
+            ("cmd", self.cmd.clone()),
+            ("delta", Value::Str(clock::delta(elapsed))),
+            ("end", Value::Str(clock::datetime(end_wall))),
+            ("msg", Value::Str(String::new())),
+            ("rc", Value::Int(out.rc.into())),
+            ("start", Value::Str(clock::datetime(start_wall))),
+            ("stderr", Value::Str(stderr.clone())),
+            ("stderr_lines", lines(&stderr)),
+            ("stdout", Value::Str(stdout.clone())),
+            ("stdout_lines", lines(&stdout)),
+        ]);
+        let _ = self.shell;
+        if out.rc != 0 {
+            res.insert("msg".into(), Value::Str("non-zero return code".into()));
+            let mut err = ModuleError::new("non-zero return code");
+            err.result = res;
+            return Err(err);
+        }
+        Ok(res)
+    }
+}

@@ -1,0 +1,134 @@
+//! Ansible modules, implemented in roller and run against a [`Connection`]: nothing but a
+//! POSIX shell is needed on the target.
+//!
+//! Every module first *plans* (inspects the target and decides what would change) and only
+//! then *applies* the plan. Check mode is the engine not calling `apply`, so a module cannot
+//! forget to honour it.
+
+pub mod args;
+pub mod assert;
+pub mod clock;
+pub mod command;
+pub mod debug;
+pub mod fail;
+pub mod group_by;
+pub mod pause;
+pub mod set_fact;
+pub mod stat;
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+
+use crate::connection::{Become, Connection};
+use crate::template::{Templar, VarContext};
+use crate::vars::{Key, Map, Value};
+
+/// What a module sees of the run.
+pub struct ModuleContext<'a> {
+    pub conn: &'a dyn Connection,
+    pub host: &'a str,
+    pub check_mode: bool,
+    pub diff: bool,
+    pub become_: Option<Become>,
+    pub env: Vec<(String, String)>,
+    pub timeout: Option<std::time::Duration>,
+    pub verbosity: u8,
+    pub templar: &'a Templar,
+    pub vars: &'a VarContext,
+    /// Directories to find `src` files and templates in (role `files/`, `templates/`, ...).
+    pub search_paths: Vec<PathBuf>,
+}
+
+/// A module's decision.
+pub enum Plan {
+    /// The result is final: nothing to change (or the module only reports).
+    Done(Map),
+    /// A change to make. Check mode reports `preview` (changed) without applying.
+    Change {
+        preview: Map,
+        diff: Option<Value>,
+        apply: Box<dyn Apply>,
+    },
+    /// The module cannot know what running would change (`command`, `shell`): check mode
+    /// skips it and says what would have run.
+    Unpredictable {
+        would_run: String,
+        apply: Box<dyn Apply>,
+    },
+}
+
+#[async_trait]
+pub trait Apply: Send + Sync {
+    async fn apply(self: Box<Self>, cx: &ModuleContext<'_>) -> Result<Map, ModuleError>;
+}
+
+/// A module failure: becomes `failed: true` with `msg` (and any extra result keys).
+#[derive(Debug, Clone)]
+pub struct ModuleError {
+    pub msg: String,
+    pub result: Map,
+}
+
+impl ModuleError {
+    pub fn new(msg: impl Into<String>) -> Self {
+        ModuleError {
+            msg: msg.into(),
+            result: Map::new(),
+        }
+    }
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        self.result.insert(Key::from(key), value);
+        self
+    }
+}
+
+impl From<crate::connection::ConnectionError> for ModuleError {
+    fn from(e: crate::connection::ConnectionError) -> Self {
+        ModuleError::new(e.to_string())
+    }
+}
+
+#[async_trait]
+pub trait Module: Send + Sync {
+    /// Decide what to do. Must not change the target.
+    async fn plan(&self, cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, ModuleError>;
+}
+
+/// Actions the executor carries out itself (they change the run, not a host).
+pub const ENGINE_ACTIONS: &[&str] = &[
+    "meta",
+    "include_tasks",
+    "include_role",
+    "import_tasks",
+    "import_role",
+    "include_vars",
+    "add_host",
+    "include",
+];
+
+/// The module implementing `name` (a short name), if roller has it.
+pub fn lookup(name: &str) -> Option<&'static dyn Module> {
+    Some(match name {
+        "debug" => &debug::Debug,
+        "set_fact" => &set_fact::SetFact,
+        "assert" => &assert::Assert,
+        "fail" => &fail::Fail,
+        "command" => &command::CommandModule { shell: false },
+        "shell" => &command::CommandModule { shell: true },
+        "pause" => &pause::Pause,
+        "stat" => &stat::Stat,
+        "group_by" => &group_by::GroupBy,
+        _ => return None,
+    })
+}
+
+/// Whether a task may name this module.
+pub fn is_known(name: &str) -> bool {
+    lookup(name).is_some() || ENGINE_ACTIONS.contains(&name)
+}
+
+/// A result map from pairs.
+pub fn result(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Map {
+    pairs.into_iter().map(|(k, v)| (Key::from(k), v)).collect()
+}
