@@ -108,7 +108,7 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
         }
     }
     let loaded = load_inventory(&args.inventory)?;
-    if loaded.inventory.host_ids().next().is_none() {
+    if loaded.inventory.hosts.iter().all(|h| h.implicit) {
         super::print_warnings([
             "provided hosts list is empty, only localhost is available. Note that the implicit localhost does not match 'all'".to_string(),
         ]);

@@ -50,7 +50,7 @@ mod tests {
     #[test]
     fn formats_like_python() {
         let t = UNIX_EPOCH + Duration::from_micros(1_795_000_000_123_456);
-        assert_eq!(datetime(t), "2026-11-18 09:46:40.123456");
+        assert_eq!(datetime(t), "2026-11-18 11:06:40.123456");
         assert_eq!(delta(Duration::from_millis(61_002)), "0:01:01.002000");
     }
 }
