@@ -127,7 +127,9 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
         }
     }
     if args.syntax_check {
-        println!("\nplaybook: {}", args.playbooks.join(" "));
+        for p in &args.playbooks {
+            println!("\nplaybook: {p}");
+        }
         return Ok(0);
     }
     let playbook_dir = books
