@@ -123,7 +123,15 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
     for p in &args.playbooks {
         match load_playbook(Path::new(p), &load_opts) {
             Ok(b) => books.push(b),
-            Err(e) => return error_exit(4, e),
+            Err(e) => {
+                eprintln!(
+                    "{}",
+                    crate::output::error_excerpt::error_block(
+                        &e.message, &e.path, e.line, e.column
+                    )
+                );
+                return Ok(4);
+            }
         }
     }
     if args.syntax_check {

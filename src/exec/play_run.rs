@@ -290,6 +290,9 @@ impl<'a> PlayRun<'a> {
             is_handler: false,
             check_mode: self.run.opts.check,
             path: String::new(),
+            file: self.play.file.clone(),
+            line: None,
+            column: None,
         };
         self.run.env.callback.task_start(&info);
         let hosts: Vec<String> = self
@@ -377,6 +380,9 @@ impl<'a> PlayRun<'a> {
             is_handler: task.is_handler,
             check_mode: self.run.opts.check,
             path: task.origin.to_string(),
+            file: task.origin.file.clone(),
+            line: task.origin.line,
+            column: task.origin.column,
         }
     }
 

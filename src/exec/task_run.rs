@@ -657,7 +657,8 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
         Err(e) => {
             let mut r = e.result;
             if !e.msg.is_empty() && !r.contains_key(&Key::from("msg")) {
-                r.insert("msg".into(), Value::Str(e.msg));
+                let msg = e.msg.replace(modules::args::MODULE_NAME, &ht.task.action);
+                r.insert("msg".into(), Value::Str(msg));
             }
             r.insert("failed".into(), b(true));
             if !r.contains_key(&Key::from("changed")) {

@@ -18,6 +18,23 @@ const WARN: &str = "1;35";
 const DEBUG: &str = "1;30";
 const INCLUDED: &str = "0;36";
 
+/// Modules Ansible runs as action plugins on the controller (their failures read "Action
+/// failed").
+const ACTION_PLUGINS: &[&str] = &[
+    "debug",
+    "set_fact",
+    "assert",
+    "fail",
+    "pause",
+    "group_by",
+    "add_host",
+    "include_vars",
+    "template",
+    "copy",
+    "wait_for_connection",
+    "reboot",
+];
+
 /// Keys the debug module's output keeps when it has `msg`.
 const DEBUG_ALLOWED: &[&str] = &["msg", "exception", "warnings", "deprecations"];
 const HIDE_IN_DEBUG: &[&str] = &[
@@ -129,6 +146,31 @@ impl DefaultCallback {
         } else {
             to_python_json_line(&v)
         }
+    }
+
+    /// Ansible 2.19 explains each task failure on stderr, pointing at the task.
+    fn error_block(&self, task: &TaskInfo, result: &Map) {
+        let Some(msg) = result.get(&Key::from("msg")) else {
+            return;
+        };
+        let msg = crate::output::python_repr::python_str(msg);
+        let kind = if ACTION_PLUGINS.contains(&task.action.as_str()) {
+            "Action"
+        } else {
+            "Module"
+        };
+        let text = crate::output::error_excerpt::error_block(
+            &format!("Task failed: {kind} failed: {msg}"),
+            &task.file,
+            task.line,
+            task.column,
+        );
+        let _guard = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{}",
+            self.paint(&text, Some(ERROR))
+        );
     }
 
     fn warnings(&self, result: &Map) {
@@ -261,6 +303,7 @@ impl Callback for DefaultCallback {
             }
             ResultKind::Failed => {
                 if !looped {
+                    self.error_block(task, result);
                     shown.shift_remove(&Key::from("failed"));
                     let msg = format!("fatal: [{label}]: FAILED! => {}", self.dump(&shown));
                     self.display(&msg, Some(ERROR));
