@@ -45,6 +45,8 @@ pub struct PlayRun<'a> {
     pub cursor: usize,
     pub ended: bool,
     pub start_at_found: bool,
+    /// Hosts of the batch that had failed before it started.
+    pub failed_before: HashSet<String>,
 }
 
 fn task_order(item: &Item, out: &mut Vec<usize>) {
@@ -115,6 +117,12 @@ impl<'a> PlayRun<'a> {
 
     /// Run the batch to its end.
     pub async fn run_batch(&mut self) -> PlayEnd {
+        self.failed_before = self
+            .batch
+            .iter()
+            .filter(|h| !self.alive(h))
+            .cloned()
+            .collect();
         for h in &self.batch {
             self.states
                 .insert(h.clone(), HostState::new(self.play.body.clone()));
@@ -161,7 +169,6 @@ impl<'a> PlayRun<'a> {
             if !self.selected(&task) {
                 continue;
             }
-            let failed_before = self.run.failed.len();
             let outcomes = self.run_task(&task, &hosts).await;
             let failed_now: Vec<String> = outcomes
                 .iter()
@@ -186,7 +193,13 @@ impl<'a> PlayRun<'a> {
             if let Some(pct) = self.max_fail_percentage()
                 && !outcomes.is_empty()
             {
-                let ratio = self.run.failed.len() as f64 / self.batch.len() as f64;
+                // Failures of this batch only, over the whole batch (earlier failures included).
+                let failed = self
+                    .batch
+                    .iter()
+                    .filter(|h| !self.alive(h) && !self.failed_before.contains(*h))
+                    .count();
+                let ratio = failed as f64 / self.batch.len() as f64;
                 if ratio > pct / 100.0 {
                     for h in &hosts_left {
                         if self.alive(h) {
@@ -197,9 +210,12 @@ impl<'a> PlayRun<'a> {
                     return PlayEnd::Broken;
                 }
             }
-            let _ = failed_before;
         }
-        let failed_in_batch = self.batch.iter().filter(|h| !self.alive(h)).count();
+        let failed_in_batch = self
+            .batch
+            .iter()
+            .filter(|h| !self.alive(h) && !self.failed_before.contains(*h))
+            .count();
         if failed_in_batch == self.batch.len() && !self.batch.is_empty() {
             PlayEnd::Broken
         } else {

@@ -394,7 +394,8 @@ fn play_hosts(state: &mut RunState, play: &Play, pattern: &str) -> Result<Vec<St
         }
         _ => {}
     }
-    names.retain(|h| !state.failed.contains(h) && !state.unreachable.contains(h));
+    // Hosts that failed in earlier plays keep their place in the batches (Ansible's
+    // inventory still lists them) but run nothing.
     Ok(names)
 }
 
@@ -460,8 +461,8 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                     return exit::ERROR;
                 }
             };
-            state.env.callback.play_start(&name, state.opts.check);
             if hosts.is_empty() {
+                state.env.callback.play_start(&name, state.opts.check);
                 state.env.callback.no_hosts_matched();
                 continue;
             }
@@ -489,14 +490,26 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                 cursor: 0,
                 ended: false,
                 start_at_found: false,
+                failed_before: HashSet::new(),
             };
+            let mut broken = false;
             for batch in batches {
+                // Ansible starts the play anew for every batch, banner included.
+                run.run.env.callback.play_start(&name, run.run.opts.check);
                 run.batch = batch;
                 run.states.clear();
                 let end = run.run_batch().await;
-                if end == PlayEnd::Broken || run.run.end_play {
+                if end == PlayEnd::Broken {
+                    broken = true;
                     break;
                 }
+                if run.run.end_play {
+                    break;
+                }
+            }
+            // A batch in which every host failed, or max_fail_percentage, ends the playbook.
+            if broken {
+                break;
             }
         }
     }
