@@ -165,12 +165,8 @@ impl DefaultCallback {
             task.line,
             task.column,
         );
-        let _guard = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "{}",
-            self.paint(&text, Some(ERROR))
-        );
+        // ansible-playbook prints these on stdout, before the `fatal:` line.
+        self.display(&text, Some(ERROR));
     }
 
     fn warnings(&self, result: &Map) {
