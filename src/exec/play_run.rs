@@ -379,6 +379,14 @@ impl<'a> PlayRun<'a> {
             }
             None => None,
         };
+        if task.action == "include_role" && name.is_none() {
+            let role = task
+                .args
+                .get(&Key::from("name"))
+                .map(crate::output::python_repr::python_str)
+                .unwrap_or_default();
+            return format!("{} : {role}", task.action_written);
+        }
         match (&task.role, name) {
             (Some(role), Some(n)) => format!("{} : {}", role.name, n.trim()),
             (Some(role), None) => format!("{} : {}", role.name, task.action_written),
@@ -451,31 +459,87 @@ impl<'a> PlayRun<'a> {
                 opts: self.run.env.opts.clone(),
             };
             let sem = sem.clone();
+            let idx = set.len();
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
                 let outcome = run_host_task(&env, &ht).await;
-                (ht.label, outcome)
+                (idx, ht.label, outcome)
             });
         }
+        // Report results in host order, as Ansible's output usually reads; a host that is
+        // slower than the grace period does not hold back the others' lines.
+        let grace = std::time::Duration::from_millis(500);
+        let mut pending: std::collections::BTreeMap<usize, (String, Outcome)> = Default::default();
+        let mut released: HashSet<usize> = HashSet::new();
+        let mut next = 0usize;
+        let mut deadline: Option<tokio::time::Instant> = None;
         let mut outcomes = Vec::new();
-        while let Some(joined) = set.join_next().await {
-            let Ok((label, outcome)) = joined else {
+        loop {
+            let joined = match deadline {
+                Some(d) => match tokio::time::timeout_at(d, set.join_next()).await {
+                    Ok(j) => j,
+                    Err(_) => {
+                        // Grace is over: report what is waiting, out of order.
+                        let waiting: Vec<usize> = pending.keys().copied().collect();
+                        for idx in waiting {
+                            if let Some((label, o)) = pending.remove(&idx) {
+                                released.insert(idx);
+                                self.report(&info, task, hosts, run_once, &label, &o);
+                                outcomes.push(o);
+                            }
+                        }
+                        deadline = None;
+                        continue;
+                    }
+                },
+                None => set.join_next().await,
+            };
+            let Some(joined) = joined else { break };
+            let Ok((idx, label, outcome)) = joined else {
                 continue;
             };
-            self.account(
-                &info,
-                Some(task),
-                &outcome_with_label(outcome.clone(), &label),
-            );
-            if run_once {
-                // The one result stands for every host of the batch.
-                for other in hosts.iter().skip(1) {
-                    self.register_and_facts(task, other, &outcome.result);
+            pending.insert(idx, (label, outcome));
+            while released.contains(&next) || pending.contains_key(&next) {
+                if let Some((label, o)) = pending.remove(&next) {
+                    released.insert(next);
+                    self.report(&info, task, hosts, run_once, &label, &o);
+                    outcomes.push(o);
                 }
+                next += 1;
             }
-            outcomes.push(outcome);
+            deadline = if pending.is_empty() {
+                None
+            } else {
+                Some(deadline.unwrap_or_else(|| tokio::time::Instant::now() + grace))
+            };
+        }
+        for (_, (label, o)) in std::mem::take(&mut pending) {
+            self.report(&info, task, hosts, run_once, &label, &o);
+            outcomes.push(o);
         }
         outcomes
+    }
+
+    fn report(
+        &mut self,
+        info: &TaskInfo,
+        task: &Arc<Task>,
+        hosts: &[String],
+        run_once: bool,
+        label: &str,
+        outcome: &Outcome,
+    ) {
+        self.account(
+            info,
+            Some(task),
+            &outcome_with_label(outcome.clone(), label),
+        );
+        if run_once {
+            // The one result stands for every host of the batch.
+            for other in hosts.iter().skip(1) {
+                self.register_and_facts(task, other, &outcome.result);
+            }
+        }
     }
 
     fn register_and_facts(&mut self, task: &Task, host: &str, result: &Map) {
@@ -815,6 +879,7 @@ impl<'a> PlayRun<'a> {
         };
         for (file, group_hosts) in groups {
             let ctx = Ctx {
+                seen_roles: self.play.seen_roles.clone(),
                 opts: &opts,
                 playbook_dir: self.play.dir(),
                 role: task.role.clone(),
@@ -829,7 +894,7 @@ impl<'a> PlayRun<'a> {
             let chain = parent.push(Arc::new(inherited));
             let loaded: Result<(Vec<Item>, String), String> = if task.action == "include_role" {
                 crate::playbook::load::include_role(&task.args, &task.origin.file, &chain, &ctx)
-                    .map(|role| (role.tasks.clone(), String::new()))
+                    .map(|role| (role.tasks.clone(), role.name.clone()))
                     .map_err(|e| e.to_string())
             } else {
                 match resolve_task_file(&file, &task.origin.file, &ctx) {

@@ -525,8 +525,48 @@ pub fn untrusted(m: &Map) -> Map {
     m.iter().map(|(k, v)| (k.clone(), conv(v))).collect()
 }
 
+/// Modules that take free-form words (`_raw_params`); every other module refuses them.
+const RAW_PARAM_MODULES: &[&str] = &[
+    "include_vars",
+    "include_tasks",
+    "include_role",
+    "import_tasks",
+    "import_role",
+    "add_host",
+    "group_by",
+    "set_fact",
+    "meta",
+    "command",
+    "shell",
+    "raw",
+    "script",
+];
+
+fn fqcn(action: &str) -> String {
+    if action.contains('.') {
+        action.to_string()
+    } else {
+        format!("ansible.builtin.{action}")
+    }
+}
+
 /// Template the arguments and run the module once.
 async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
+    if let Some(raw) = ht
+        .task
+        .args
+        .get(&Key::from("_raw_params"))
+        .and_then(Value::as_str)
+        && !RAW_PARAM_MODULES.contains(&ht.task.action.as_str())
+        && !(raw.trim_start().starts_with("{{") && raw.trim_end().ends_with("}}"))
+    {
+        let mut r = failed_result(format!(
+            "Task failed: Action '{}' does not support raw params.",
+            fqcn(&ht.task.action)
+        ));
+        r.shift_remove(&Key::from("changed"));
+        return r;
+    }
     let omit = ctx
         .vars
         .get(&Key::from("omit"))

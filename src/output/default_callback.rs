@@ -53,6 +53,8 @@ pub struct DefaultCallback {
     color: bool,
     last_banner: Mutex<Option<usize>>,
     out: Mutex<()>,
+    /// Error blocks already shown: Ansible shows the same error once.
+    errors_shown: Mutex<std::collections::HashSet<String>>,
 }
 
 impl DefaultCallback {
@@ -67,6 +69,7 @@ impl DefaultCallback {
             color,
             last_banner: Mutex::new(None),
             out: Mutex::new(()),
+            errors_shown: Mutex::new(Default::default()),
         }
     }
 
@@ -160,13 +163,24 @@ impl DefaultCallback {
             "Module"
         };
         let text = crate::output::error_excerpt::error_block(
-            &format!("Task failed: {kind} failed: {msg}"),
+            &if msg.starts_with("Task failed:") {
+                msg.clone()
+            } else {
+                format!("Task failed: {kind} failed: {msg}")
+            },
             &task.file,
             task.line,
             task.column,
         );
-        // ansible-playbook prints these on stdout, before the `fatal:` line.
-        self.display(&text, Some(ERROR));
+        let fresh = self
+            .errors_shown
+            .lock()
+            .map(|mut seen| seen.insert(text.clone()))
+            .unwrap_or(true);
+        if fresh {
+            // ansible-playbook prints these on stdout, before the `fatal:` line.
+            self.display(&text, Some(ERROR));
+        }
     }
 
     fn warnings(&self, result: &Map) {

@@ -250,10 +250,12 @@ fn load_play(
     let chain = Chain::default().push(Arc::new(Keywords { map: inherited }));
     let play_file = src.path.clone();
     let dir = play_file.parent().map(PathBuf::from).unwrap_or_default();
+    let seen_roles = SeenRoles::default();
     let ctx = Ctx {
         opts,
         playbook_dir: dir.clone(),
         role: None,
+        seen_roles: seen_roles.clone(),
     };
 
     let mut body: Vec<Item> = Vec::new();
@@ -274,6 +276,13 @@ fn load_play(
         for (i, entry) in entries.iter().enumerate() {
             let mut p = at.to_vec();
             p.extend([Seg::Key("roles".into()), Seg::Index(i)]);
+            let key = match entry {
+                Value::Str(s) => format!("{s} {{}}"),
+                other => crate::output::python_repr::repr(other),
+            };
+            if !seen_roles.lock().map(|mut s| s.insert(key)).unwrap_or(true) {
+                continue;
+            }
             let role = load_role_entry(entry, src, &p, &chain, &ctx, RoleFiles::default())?;
             body.push(Item::Block(Arc::new(Block {
                 id: next_id(),
@@ -315,6 +324,7 @@ fn load_play(
             always: Vec::new(),
         }),
         handlers,
+        seen_roles,
     })
 }
 
@@ -359,7 +369,12 @@ pub struct Ctx<'a> {
     pub opts: &'a LoadOptions,
     pub playbook_dir: PathBuf,
     pub role: Option<Arc<Role>>,
+    /// Role dependencies already in the play: each runs once (Ansible's role dedup).
+    pub seen_roles: SeenRoles,
 }
+
+/// Roles (name and parameters) a play already runs.
+pub type SeenRoles = Arc<std::sync::Mutex<std::collections::HashSet<String>>>;
 
 fn task_list(
     value: Option<&Value>,
@@ -695,6 +710,18 @@ fn load_role(
                     }
                     _ => continue,
                 };
+                let key = format!(
+                    "{dname} {}",
+                    crate::output::python_repr::repr(&Value::Map(dparams.clone()))
+                );
+                if !ctx
+                    .seen_roles
+                    .lock()
+                    .map(|mut s| s.insert(key))
+                    .unwrap_or(true)
+                {
+                    continue;
+                }
                 let dep = load_role(
                     &dname,
                     dkw,
@@ -734,6 +761,7 @@ fn load_role(
         opts: ctx.opts,
         playbook_dir: ctx.playbook_dir.clone(),
         role: Some(shell.clone()),
+        seen_roles: ctx.seen_roles.clone(),
     };
     let chain = chain.push(Arc::new(Keywords { map: kw }));
     let mut tasks = dep_items;

@@ -32,6 +32,8 @@ pub struct Play {
     pub body: Arc<Block>,
     /// Every handler, the play's own first, then those of its roles.
     pub handlers: Vec<Arc<Task>>,
+    /// Roles the play already runs, for dedup of dependencies of included roles.
+    pub seen_roles: super::load::SeenRoles,
 }
 
 impl Play {
