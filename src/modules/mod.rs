@@ -5,6 +5,7 @@
 //! then *applies* the plan. Check mode is the engine not calling `apply`, so a module cannot
 //! forget to honour it.
 
+pub mod add_host;
 pub mod args;
 pub mod assert;
 pub mod clock;
@@ -12,6 +13,7 @@ pub mod command;
 pub mod debug;
 pub mod fail;
 pub mod group_by;
+pub mod include_vars;
 pub mod pause;
 pub mod set_fact;
 pub mod stat;
@@ -102,8 +104,6 @@ pub const ENGINE_ACTIONS: &[&str] = &[
     "include_role",
     "import_tasks",
     "import_role",
-    "include_vars",
-    "add_host",
     "include",
 ];
 
@@ -119,6 +119,8 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "pause" => &pause::Pause,
         "stat" => &stat::Stat,
         "group_by" => &group_by::GroupBy,
+        "include_vars" => &include_vars::IncludeVars,
+        "add_host" => &add_host::AddHost,
         _ => return None,
     })
 }
