@@ -189,5 +189,14 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::error(format!("could not start the runtime: {e}")))?;
-    Ok(runtime.block_on(run_playbooks(&mut state, &books)))
+    Ok(runtime.block_on(async {
+        tokio::select! {
+            code = run_playbooks(&mut state, &books) => code,
+            _ = tokio::signal::ctrl_c() => {
+                // Child processes of the local connection are killed on drop.
+                eprintln!("[ERROR]: User interrupted execution");
+                99
+            }
+        }
+    }))
 }
