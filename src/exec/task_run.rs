@@ -667,14 +667,14 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
                     Ok(r)
                 }
             }
-            Plan::Unpredictable { would_run, apply } => {
+            Plan::Unpredictable {
+                would_run,
+                preview,
+                apply,
+            } => {
                 if check_mode {
                     env.callback.would_run(&ht.info, &ht.label, &would_run);
-                    Ok(modules::result([
-                        ("changed", b(false)),
-                        ("msg", s("Command would have run if not in check mode")),
-                        ("skipped", b(true)),
-                    ]))
+                    Ok(preview)
                 } else {
                     apply.apply(&cx).await
                 }

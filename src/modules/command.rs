@@ -145,8 +145,26 @@ impl Module for CommandModule {
             stdin,
             strip_empty_ends: boolean(args, "strip_empty_ends", true)?,
         };
+        let preview = result([
+            ("changed", Value::Bool(false)),
+            ("cmd", run.cmd.clone()),
+            ("delta", Value::Null),
+            ("end", Value::Null),
+            (
+                "msg",
+                Value::Str("Command would have run if not in check mode".into()),
+            ),
+            ("rc", Value::Int(0)),
+            ("skipped", Value::Bool(true)),
+            ("start", Value::Null),
+            ("stderr", Value::Str(String::new())),
+            ("stderr_lines", Value::List(Vec::new())),
+            ("stdout", Value::Str(String::new())),
+            ("stdout_lines", Value::List(Vec::new())),
+        ]);
         Ok(Plan::Unpredictable {
             would_run: line_for_humans(&run),
+            preview,
             apply: Box::new(run),
         })
     }

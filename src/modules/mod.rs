@@ -56,6 +56,8 @@ pub enum Plan {
     /// skips it and says what would have run.
     Unpredictable {
         would_run: String,
+        /// The result check mode reports (skipped, with the command's shape).
+        preview: Map,
         apply: Box<dyn Apply>,
     },
 }

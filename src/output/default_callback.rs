@@ -248,8 +248,9 @@ pub fn item_label(result: &Map) -> String {
 }
 
 impl Callback for DefaultCallback {
-    fn play_start(&self, name: &str, check_mode: bool) {
-        let mark = if check_mode { " [CHECK MODE]" } else { "" };
+    fn play_start(&self, name: &str, _check_mode: bool) {
+        // Ansible's check_mode_markers option is off by default.
+        let mark = "";
         let name = name.trim();
         if name.is_empty() {
             self.banner(&format!("PLAY{mark}"));
@@ -447,9 +448,7 @@ impl Callback for DefaultCallback {
             );
         }
         self.display("", None);
-        if check_mode {
-            self.banner("DRY RUN");
-        }
+        let _ = check_mode;
     }
 
     fn would_run(&self, task: &TaskInfo, label: &str, command: &str) {
