@@ -130,11 +130,15 @@ impl Source {
 fn read_yaml(path: &Path) -> Result<(Option<Value>, Source), PlaybookError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| PlaybookError::new(path, format!("could not read the file: {e}")))?;
+    parse_yaml(path, &text)
+}
+
+fn parse_yaml(path: &Path, text: &str) -> Result<(Option<Value>, Source), PlaybookError> {
     let mut warnings = Vec::new();
-    let value = crate::inventory::vars_files::load_data_text(path, &text, &mut warnings)?;
+    let value = crate::inventory::vars_files::load_data_text(path, text, &mut warnings)?;
     let source = Source {
         path: path.to_path_buf(),
-        positions: index_positions(&text),
+        positions: index_positions(text),
     };
     Ok((value, source))
 }
@@ -157,6 +161,32 @@ fn load_playbook_into(
         return Err(PlaybookError::new(path, "the playbook could not be found"));
     }
     let (value, src) = read_yaml(path)?;
+    plays_from(value, src, path, opts, plays, depth)
+}
+
+/// Load a playbook from text (`path` names it in messages and anchors relative paths).
+pub fn load_playbook_text(
+    path: &Path,
+    text: &str,
+    opts: &LoadOptions,
+) -> Result<Playbook, PlaybookError> {
+    let (value, src) = parse_yaml(path, text)?;
+    let mut plays = Vec::new();
+    plays_from(value, src, path, opts, &mut plays, 0)?;
+    Ok(Playbook {
+        path: path.to_path_buf(),
+        plays,
+    })
+}
+
+fn plays_from(
+    value: Option<Value>,
+    src: Source,
+    path: &Path,
+    opts: &LoadOptions,
+    plays: &mut Vec<Arc<Play>>,
+    depth: usize,
+) -> Result<(), PlaybookError> {
     let entries = match value {
         None => return Err(src.error(&[], "Empty playbook, nothing to do")),
         Some(Value::List(items)) => items,
