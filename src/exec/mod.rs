@@ -5,6 +5,7 @@ pub mod batches;
 pub mod conditions;
 pub mod facts;
 pub mod host_state;
+pub mod includes;
 pub mod options;
 pub mod outcome;
 pub mod play_run;

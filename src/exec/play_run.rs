@@ -15,10 +15,8 @@ use super::variables::{HostData, Snapshot, context, play_context};
 use crate::connection::Connection;
 use crate::connection::local::Local;
 use crate::output::callback::{ResultKind, TaskInfo};
-use crate::playbook::load::{
-    Ctx, LoadOptions, collect_tasks, load_task_file_with, raw_param, resolve_task_file,
-};
-use crate::playbook::model::{Block, Item, Play, Task};
+use crate::playbook::load::{collect_tasks, raw_param};
+use crate::playbook::model::{Item, Play, Task};
 use crate::vars::{Key, Map, Value};
 
 pub const OMIT: &str = "__omit_place_holder__roller";
@@ -49,14 +47,14 @@ pub struct PlayRun<'a> {
     pub failed_before: HashSet<String>,
 }
 
-fn task_order(item: &Item, out: &mut Vec<usize>) {
+pub(super) fn task_order(item: &Item, out: &mut Vec<usize>) {
     let mut tasks = Vec::new();
     collect_tasks(item, &mut tasks);
     out.extend(tasks.iter().map(|t| t.id));
 }
 
 impl<'a> PlayRun<'a> {
-    fn snapshot(&self) -> Arc<Snapshot> {
+    pub(super) fn snapshot(&self) -> Arc<Snapshot> {
         let mut magic = self.run.magic_vars();
         let alive: Vec<Value> = self
             .play_hosts_all
@@ -395,7 +393,7 @@ impl<'a> PlayRun<'a> {
         }
     }
 
-    fn info(&self, task: &Task, ctx: Option<&crate::template::VarContext>) -> TaskInfo {
+    pub(super) fn info(&self, task: &Task, ctx: Option<&crate::template::VarContext>) -> TaskInfo {
         TaskInfo {
             id: task.id,
             name: self.banner_name(task, ctx),
@@ -560,7 +558,7 @@ impl<'a> PlayRun<'a> {
     }
 
     /// Stats, host state, registered variables, notifications and the output line.
-    fn account(&mut self, info: &TaskInfo, task: Option<&Arc<Task>>, outcome: &Outcome) {
+    pub(super) fn account(&mut self, info: &TaskInfo, task: Option<&Arc<Task>>, outcome: &Outcome) {
         let host = outcome.host.clone();
         let label = outcome.delegated_to.clone().unwrap_or_else(|| host.clone());
         let kind = result_kind(&outcome.result);
@@ -806,162 +804,9 @@ impl<'a> PlayRun<'a> {
         }
         Vec::new()
     }
-
-    /// `include_tasks` / `include_role`: load per host, then run the loaded tasks next.
-    async fn run_include(&mut self, task: &Arc<Task>, hosts: &[String]) -> Vec<Outcome> {
-        let snap = self.snapshot();
-        let first_ctx = hosts
-            .first()
-            .map(|h| context(&snap, h, &self.play, task, &Map::new()));
-        let info = self.info(task, first_ctx.as_ref());
-        self.run.env.callback.task_start(&info);
-        // Group hosts by the file they include, to load it once.
-        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-        let mut outcomes = Vec::new();
-        for h in hosts {
-            let ctx = context(&snap, h, &self.play, task, &Map::new());
-            let conds = task.chain.conditions();
-            match first_false(&self.run.env.templar, &conds, &ctx) {
-                Ok(None) => {}
-                Ok(Some(cond)) => {
-                    let mut r = Map::new();
-                    r.insert("changed".into(), Value::Bool(false));
-                    r.insert("false_condition".into(), cond);
-                    r.insert(
-                        "skip_reason".into(),
-                        Value::Str("Conditional result was False".into()),
-                    );
-                    r.insert("skipped".into(), Value::Bool(true));
-                    let o = Outcome {
-                        host: h.clone(),
-                        result: r,
-                        items: Vec::new(),
-                        ignored: false,
-                        delegated_to: None,
-                    };
-                    self.account(&info, Some(task), &o);
-                    outcomes.push(o);
-                    continue;
-                }
-                Err(e) => {
-                    let o = failed(h, e.to_string());
-                    self.account(&info, Some(task), &o);
-                    outcomes.push(o);
-                    continue;
-                }
-            }
-            let key = if task.action == "include_role" {
-                String::from("role")
-            } else {
-                match self
-                    .run
-                    .env
-                    .templar
-                    .template(&Value::Map(task.args.clone()), &ctx)
-                {
-                    Ok(Value::Map(args)) => raw_param(&args, "file").unwrap_or_default(),
-                    Ok(_) => String::new(),
-                    Err(e) => {
-                        let o = failed(h, e.to_string());
-                        self.account(&info, Some(task), &o);
-                        outcomes.push(o);
-                        continue;
-                    }
-                }
-            };
-            match groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, hs)) => hs.push(h.clone()),
-                None => groups.push((key, vec![h.clone()])),
-            }
-        }
-        let opts = LoadOptions {
-            roles_path: self.run.roles_path.clone(),
-        };
-        for (file, group_hosts) in groups {
-            let ctx = Ctx {
-                seen_roles: self.play.seen_roles.clone(),
-                opts: &opts,
-                playbook_dir: self.play.dir(),
-                role: task.role.clone(),
-            };
-            // Included tasks inherit the include's vars but not its other keywords.
-            let mut inherited = crate::playbook::keywords::Keywords::default();
-            if let Some(v) = task.own().get("vars") {
-                inherited.map.insert("vars".into(), v.clone());
-            }
-            let parent =
-                crate::playbook::keywords::Chain(task.chain.0[..task.chain.0.len() - 1].to_vec());
-            let chain = parent.push(Arc::new(inherited));
-            let loaded: Result<(Vec<Item>, String), String> = if task.action == "include_role" {
-                crate::playbook::load::include_role(&task.args, &task.origin.file, &chain, &ctx)
-                    .map(|role| (role.tasks.clone(), role.name.clone()))
-                    .map_err(|e| e.to_string())
-            } else {
-                match resolve_task_file(&file, &task.origin.file, &ctx) {
-                    Some(path) => load_task_file_with(&path, &chain, &ctx, task.is_handler)
-                        .map(|items| (items, path.to_string_lossy().into_owned()))
-                        .map_err(|e| e.to_string()),
-                    None => Err(format!(
-                        "Could not find or access '{file}' on the Ansible Controller."
-                    )),
-                }
-            };
-            match loaded {
-                Ok((items, path)) => {
-                    let block = Arc::new(Block {
-                        id: 0,
-                        block: items,
-                        rescue: Vec::new(),
-                        always: Vec::new(),
-                    });
-                    let mut new_ids = Vec::new();
-                    task_order(&Item::Block(block.clone()), &mut new_ids);
-                    let at = self.cursor.min(self.all_tasks.len());
-                    self.all_tasks.splice(at..at, new_ids);
-                    for h in &group_hosts {
-                        if let Some(s) = self.states.get_mut(h) {
-                            s.insert(block.clone());
-                        }
-                        self.run.stats.host(h).ok += 1;
-                    }
-                    if !path.is_empty() {
-                        self.run.env.callback.included(&path, &group_hosts, None);
-                    }
-                }
-                Err(reason) => {
-                    for h in &group_hosts {
-                        let mut r = Map::new();
-                        r.insert("failed".into(), Value::Bool(true));
-                        r.insert("reason".into(), Value::Str(reason.clone()));
-                        let o = Outcome {
-                            host: h.clone(),
-                            result: r,
-                            items: Vec::new(),
-                            ignored: false,
-                            delegated_to: None,
-                        };
-                        self.run.stats.host(h).failures += 1;
-                        self.run.env.callback.host_result(
-                            &info,
-                            h,
-                            ResultKind::Failed,
-                            &o.result,
-                            false,
-                        );
-                        if let Some(s) = self.states.get_mut(h) {
-                            s.fail();
-                        }
-                        self.run.failed.insert(h.clone());
-                        outcomes.push(o);
-                    }
-                }
-            }
-        }
-        outcomes
-    }
 }
 
-fn failed(host: &str, msg: String) -> Outcome {
+pub(super) fn failed_outcome(host: &str, msg: String) -> Outcome {
     let mut r = Map::new();
     r.insert("failed".into(), Value::Bool(true));
     r.insert("msg".into(), Value::Str(msg));

@@ -149,8 +149,8 @@ fn cond_text(conds: &[Value]) -> String {
 }
 
 /// Items of `loop:` / `with_<lookup>:`.
-fn loop_items(
-    env: &TaskEnv,
+pub fn loop_items(
+    templar: &Templar,
     lookup: Option<&str>,
     expr: &Value,
     ctx: &VarContext,
@@ -158,11 +158,11 @@ fn loop_items(
     let value = match expr {
         Value::Str(text) if !Templar::is_template(text) && lookup.is_some() => {
             // `with_items: somevar` (a bare name) is still accepted by the lookups.
-            env.templar
+            templar
                 .expression(text, ctx)
                 .unwrap_or_else(|_| expr.clone())
         }
-        _ => env.templar.template(expr, ctx).map_err(|e| e.to_string())?,
+        _ => templar.template(expr, ctx).map_err(|e| e.to_string())?,
     };
     match lookup {
         None | Some("list") => match value {
@@ -257,7 +257,7 @@ fn format_int(format: &str, i: i64) -> String {
 }
 
 async fn run_loop(env: &TaskEnv, ht: &HostTask, lookup: Option<&str>, expr: &Value) -> Map {
-    let items = match loop_items(env, lookup, expr, &ht.ctx) {
+    let items = match loop_items(&env.templar, lookup, expr, &ht.ctx) {
         Ok(items) => items,
         Err(e) => {
             // An unusable loop is only an error if the task would run.

@@ -334,7 +334,8 @@ impl Callback for DefaultCallback {
     }
 
     fn item_result(&self, task: &TaskInfo, label: &str, kind: ResultKind, result: &Map) {
-        if matches!(task.action.as_str(), "include_tasks" | "include_role") {
+        let include = matches!(task.action.as_str(), "include_tasks" | "include_role");
+        if include && matches!(kind, ResultKind::Ok | ResultKind::Changed) {
             return;
         }
         self.ensure_banner(task);
