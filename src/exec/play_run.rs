@@ -429,7 +429,17 @@ impl<'a> PlayRun<'a> {
         } else {
             hosts.to_vec()
         };
-        let sem = Arc::new(Semaphore::new(self.run.opts.forks.max(1)));
+        // `throttle` caps this task's parallelism below `forks`.
+        let throttle = task
+            .chain
+            .get("throttle")
+            .and_then(|v| match v {
+                Value::Int(i) if *i > 0 => Some(*i as usize),
+                Value::Str(s) => s.trim().parse().ok().filter(|n| *n > 0),
+                _ => None,
+            })
+            .unwrap_or(usize::MAX);
+        let sem = Arc::new(Semaphore::new(self.run.opts.forks.max(1).min(throttle)));
         let mut set = tokio::task::JoinSet::new();
         for h in &targets {
             let ctx = context(&snap, h, &self.play, task, &Map::new());
@@ -541,9 +551,30 @@ impl<'a> PlayRun<'a> {
     }
 
     fn register_and_facts(&mut self, task: &Task, host: &str, result: &Map) {
+        self.register_and_facts_delegated(task, host, None, result);
+    }
+
+    /// With `delegate_facts`, facts land on the delegated host; the registered result stays
+    /// with the host the task ran for.
+    fn register_and_facts_delegated(
+        &mut self,
+        task: &Task,
+        host: &str,
+        delegated: Option<&str>,
+        result: &Map,
+    ) {
         if let Some(name) = task.own().get("register").and_then(Value::as_str) {
             self.run.set_fact(host, name, Value::Map(untrusted(result)));
         }
+        let delegate_facts = task
+            .chain
+            .get("delegate_facts")
+            .and_then(crate::modules::args::to_bool)
+            .unwrap_or(false);
+        let host = match delegated {
+            Some(d) if delegate_facts => d,
+            _ => host,
+        };
         let status_ok = !matches!(
             result_kind(result),
             ResultKind::Failed | ResultKind::Unreachable | ResultKind::Skipped
@@ -563,7 +594,12 @@ impl<'a> PlayRun<'a> {
         let label = outcome.delegated_to.clone().unwrap_or_else(|| host.clone());
         let kind = result_kind(&outcome.result);
         if let Some(task) = task {
-            self.register_and_facts(task, &host, &outcome.result);
+            let delegated = outcome
+                .delegated_to
+                .as_deref()
+                .and_then(|l| l.split_once(" -> "))
+                .map(|(_, d)| d.to_string());
+            self.register_and_facts_delegated(task, &host, delegated.as_deref(), &outcome.result);
         }
         let ignore_unreachable = task
             .and_then(|t| t.chain.get("ignore_unreachable"))
