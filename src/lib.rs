@@ -5,5 +5,6 @@ pub mod cli;
 pub mod config;
 pub mod inventory;
 pub mod output;
+pub mod template;
 pub mod vars;
 pub mod yaml;

@@ -1,0 +1,246 @@
+//! Rendering one template string in a scope, with Ansible's native-type rule: a template
+//! whose whole output is a single expression yields that expression's value; anything
+//! else yields the concatenated text, each value written as Python's `str()` (None as
+//! nothing, as Ansible's finalizer does).
+
+use std::sync::Arc;
+
+use minijinja::value::Value as JValue;
+use minijinja::{Error as JError, ErrorKind, Output, State};
+
+use super::Templar;
+use super::context::Scope;
+use super::convert::{python_str_of, python_type_name};
+use super::error::TemplateError;
+use super::omit::is_omit_value;
+
+/// The values a render wrote, to decide whether its result is native.
+#[derive(Default)]
+struct NativeCapture {
+    writes: usize,
+    first: Option<JValue>,
+}
+
+/// The formatter: records each written value, refuses undefined ones (Ansible's
+/// StrictUndefined), and writes Python's `str()` of the rest.
+pub(crate) fn format_value(
+    out: &mut Output,
+    state: &mut State,
+    value: &JValue,
+) -> Result<(), JError> {
+    if value.is_undefined() {
+        return Err(JError::new(
+            ErrorKind::UndefinedError,
+            "undefined value written",
+        ));
+    }
+    let capture = state.get_or_insert_extension(NativeCapture::default());
+    capture.writes += 1;
+    if capture.writes == 1 {
+        capture.first = Some(value.clone());
+    }
+    if value.is_none() || is_omit_value(value) {
+        return Ok(());
+    }
+    let text = python_str_of(value)
+        .map_err(|e| JError::new(ErrorKind::InvalidOperation, e.to_string()))?;
+    out.write_str(&text)
+        .map_err(|_| JError::new(ErrorKind::WriteFailure, "write failed"))
+}
+
+impl Templar {
+    /// Render `source` against `scope`, returning a native value or text.
+    pub(crate) fn render_in_scope(
+        &self,
+        source: &str,
+        scope: &Arc<Scope>,
+    ) -> Result<JValue, TemplateError> {
+        let env = &self.env;
+        let template = env
+            .template_from_str(source)
+            .map_err(|e| syntax_error(&e, source))?;
+        let captured = match template.render_captured(scope.root()) {
+            Ok(c) => c,
+            Err(err) => return Err(translate_error(&err, source, scope)),
+        };
+        let output = captured.output();
+        let Some(capture) = captured.state().get_extension::<NativeCapture>() else {
+            return Ok(JValue::from(output));
+        };
+        if capture.writes == 1
+            && let Some(first) = &capture.first
+        {
+            // The single value is the whole output only when no literal text surrounds it.
+            let alone = if first.is_none() || is_omit_value(first) {
+                output.is_empty()
+            } else {
+                python_str_of(first).map(|s| s == output).unwrap_or(false)
+            };
+            if alone {
+                return Ok(first.clone());
+            }
+        }
+        Ok(JValue::from(output))
+    }
+}
+
+fn syntax_error(err: &JError, source: &str) -> TemplateError {
+    let (line, column) = position(err, source);
+    TemplateError::Syntax {
+        message: err.detail().unwrap_or("syntax error").to_string(),
+        line,
+        column,
+        template: source.to_string(),
+    }
+}
+
+/// 1-based line and column of an error's span.
+fn position(err: &JError, source: &str) -> (usize, usize) {
+    let line = err.line().unwrap_or(1);
+    let column = err
+        .range()
+        .map(|r| {
+            let start = r.start.min(source.len());
+            let line_start = source[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+            source[line_start..start].chars().count() + 1
+        })
+        .unwrap_or(1);
+    (line, column)
+}
+
+/// A minijinja error as the error Ansible would report.
+pub(crate) fn translate_error(err: &JError, source: &str, scope: &Arc<Scope>) -> TemplateError {
+    if let Some(nested) = scope.take_nested_error() {
+        return nested;
+    }
+    if err.kind() == ErrorKind::SyntaxError {
+        return syntax_error(err, source);
+    }
+    if err.kind() == ErrorKind::UndefinedError {
+        let span = err.range().and_then(|r| source.get(r)).unwrap_or(source);
+        return undefined_in(span, scope);
+    }
+    // Errors raised by our own filters carry Ansible's text as their detail.
+    let mut message = err
+        .detail()
+        .map(str::to_string)
+        .unwrap_or_else(|| err.to_string());
+    let mut cause = std::error::Error::source(err);
+    while let Some(c) = cause {
+        message = c.to_string();
+        cause = c.source();
+    }
+    TemplateError::runtime(message)
+}
+
+/// Name what is undefined in the expression text `span` (the `{{ ... }}` that failed):
+/// the first variable no scope defines, or the first missing attribute along a chain.
+fn undefined_in(span: &str, scope: &Arc<Scope>) -> TemplateError {
+    let expr = span
+        .trim()
+        .trim_start_matches("{{")
+        .trim_start_matches('-')
+        .trim_end_matches("}}")
+        .trim_end_matches('-')
+        .trim();
+    let chain = parse_chain(expr);
+    if let Some((root, accessors)) = chain.split_first() {
+        let Accessor::Name(root) = root else {
+            return generic_undefined(expr, scope);
+        };
+        if let Some(reason) = scope.undefined_reason(root) {
+            return reason;
+        }
+        let Some(mut current) = scope.lookup(root).filter(|v| !v.is_undefined()) else {
+            return TemplateError::Undefined { name: root.clone() };
+        };
+        for accessor in accessors {
+            let (next, shown) = match accessor {
+                Accessor::Name(n) => (current.get_attr(n).ok(), format!("'{n}'")),
+                Accessor::Index(i) => (current.get_item(&JValue::from(*i)).ok(), i.to_string()),
+            };
+            match next.filter(|v| !v.is_undefined()) {
+                Some(v) => current = v,
+                None => {
+                    return TemplateError::MissingAttribute {
+                        type_name: python_type_name(&current).to_string(),
+                        attribute: shown,
+                    };
+                }
+            }
+        }
+    }
+    generic_undefined(expr, scope)
+}
+
+fn generic_undefined(expr: &str, scope: &Arc<Scope>) -> TemplateError {
+    // Fall back to the first referenced name that nothing defines.
+    if let Ok(compiled) = scope.templar.env.compile_expression(expr) {
+        let mut names: Vec<String> = compiled.undeclared_variables(false).into_iter().collect();
+        names.sort_by_key(|n| expr.find(n.as_str()).unwrap_or(usize::MAX));
+        for name in names {
+            if let Some(reason) = scope.undefined_reason(&name) {
+                return reason;
+            }
+            if scope.lookup(&name).is_none_or(|v| v.is_undefined()) {
+                return TemplateError::Undefined { name };
+            }
+        }
+    }
+    TemplateError::Undefined {
+        name: expr.to_string(),
+    }
+}
+
+enum Accessor {
+    Name(String),
+    Index(i64),
+}
+
+/// `a.b['c'][0]` as accessors; stops at the first thing that is not a plain access.
+fn parse_chain(expr: &str) -> Vec<Accessor> {
+    let mut out = Vec::new();
+    let bytes = expr.as_bytes();
+    let mut i = 0;
+    let ident = |i: &mut usize| -> Option<String> {
+        let start = *i;
+        while *i < bytes.len() && (bytes[*i].is_ascii_alphanumeric() || bytes[*i] == b'_') {
+            *i += 1;
+        }
+        (*i > start && !bytes[start].is_ascii_digit()).then(|| expr[start..*i].to_string())
+    };
+    match ident(&mut i) {
+        Some(name) => out.push(Accessor::Name(name)),
+        None => return out,
+    }
+    while i < bytes.len() {
+        match bytes[i] {
+            b'.' => {
+                i += 1;
+                match ident(&mut i) {
+                    Some(name) => out.push(Accessor::Name(name)),
+                    None => break,
+                }
+            }
+            b'[' => {
+                let Some(end) = expr[i..].find(']') else {
+                    break;
+                };
+                let inner = expr[i + 1..i + end].trim();
+                if let Ok(n) = inner.parse::<i64>() {
+                    out.push(Accessor::Index(n));
+                } else if inner.len() >= 2
+                    && (inner.starts_with('\'') && inner.ends_with('\'')
+                        || inner.starts_with('"') && inner.ends_with('"'))
+                {
+                    out.push(Accessor::Name(inner[1..inner.len() - 1].to_string()));
+                } else {
+                    break;
+                }
+                i += end + 1;
+            }
+            _ => break,
+        }
+    }
+    out
+}
