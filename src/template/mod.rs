@@ -15,6 +15,7 @@ mod jinja_tests;
 mod methods;
 mod omit;
 mod render;
+mod source;
 #[cfg(test)]
 mod unit_tests;
 
@@ -76,6 +77,14 @@ impl Templar {
         env.set_formatter(render::format_value);
         env.set_unknown_method_callback(methods::call_method);
         env.set_recursion_limit(200);
+        // Ansible renders with trim_blocks=True (and keeps a string result's trailing
+        // newline; see render.rs).
+        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .build()
+        {
+            env.set_syntax(syntax);
+        }
         filters::register(&mut env);
         jinja_tests::register(&mut env);
         Templar { env: Arc::new(env) }
@@ -129,7 +138,13 @@ impl Templar {
         if trimmed.is_empty() {
             return Ok(true);
         }
-        let value = self.expression_value(trimmed, ctx)?;
+        let mut value = self.expression_value(trimmed, ctx)?;
+        if Self::is_template(trimmed)
+            && let Value::Str(text) = &value
+        {
+            // `when: "{{ x }}"`: Ansible evaluates the rendered text as an expression.
+            value = self.expression_value(&text.clone(), ctx)?;
+        }
         match value {
             Value::Bool(b) => Ok(b),
             other => Err(TemplateError::NonBooleanConditional {

@@ -56,16 +56,25 @@ impl Templar {
         scope: &Arc<Scope>,
     ) -> Result<JValue, TemplateError> {
         let env = &self.env;
+        let prepared = super::source::raw_string_literals(source);
         let template = env
-            .template_from_str(source)
+            .template_from_str(&prepared)
             .map_err(|e| syntax_error(&e, source))?;
         let captured = match template.render_captured(scope.root()) {
             Ok(c) => c,
             Err(err) => return Err(translate_error(&err, source, scope)),
         };
         let output = captured.output();
+        // Jinja drops the source's final newline; Ansible gives it back to text results.
+        let keep_newline = |text: &str| -> JValue {
+            if source.ends_with('\n') && !text.ends_with('\n') {
+                JValue::from(format!("{text}\n"))
+            } else {
+                JValue::from(text)
+            }
+        };
         let Some(capture) = captured.state().get_extension::<NativeCapture>() else {
-            return Ok(JValue::from(output));
+            return Ok(keep_newline(output));
         };
         if capture.writes == 1
             && let Some(first) = &capture.first
@@ -77,10 +86,17 @@ impl Templar {
                 python_str_of(first).map(|s| s == output).unwrap_or(false)
             };
             if alone {
+                if let Some(text) = first.as_str() {
+                    return Ok(if first.is_safe() {
+                        first.clone()
+                    } else {
+                        keep_newline(text)
+                    });
+                }
                 return Ok(first.clone());
             }
         }
-        Ok(JValue::from(output))
+        Ok(keep_newline(output))
     }
 }
 
