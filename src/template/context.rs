@@ -201,6 +201,20 @@ impl Scope {
     }
 }
 
+/// Why an item of a lazy container is undefined: the error of rendering it (for
+/// `lazy.bad` where `bad: "{{ nope }}"`, Ansible reports `'nope' is undefined`).
+pub(crate) fn explain_lazy_item(container: &JValue, key: &JValue) -> Option<TemplateError> {
+    if let Some(map) = container.downcast_object_ref::<LazyMap>() {
+        let raw = map.map.get(&key_from_jinja(key).ok()?)?;
+        return map.scope.resolve(raw).err();
+    }
+    if let Some(list) = container.downcast_object_ref::<LazyList>() {
+        let raw = list.items.get(key.as_usize()?)?;
+        return list.scope.resolve(raw).err();
+    }
+    None
+}
+
 /// True when a value holds a template string anywhere.
 pub(crate) fn contains_template(value: &Value) -> bool {
     match value {

@@ -9,6 +9,7 @@
 
 use minijinja::value::{Value as JValue, ValueKind};
 
+use super::context::explain_lazy_item;
 use super::error::TemplateError;
 use super::omit::{OMIT_PLACEHOLDER, is_omit_value};
 use crate::output::float_repr::python_float_repr;
@@ -93,9 +94,14 @@ pub fn from_jinja(value: &JValue) -> Result<Value, TemplateError> {
         }
         ValueKind::Seq | ValueKind::Iterable => {
             let mut items = Vec::new();
-            for item in value.try_iter().map_err(jinja_runtime)? {
+            for (index, item) in value.try_iter().map_err(jinja_runtime)?.enumerate() {
                 if is_omit_value(&item) {
                     continue;
+                }
+                if item.is_undefined()
+                    && let Some(err) = explain_lazy_item(value, &JValue::from(index))
+                {
+                    return Err(err);
                 }
                 items.push(from_jinja(&item)?);
             }
@@ -107,6 +113,11 @@ pub fn from_jinja(value: &JValue) -> Result<Value, TemplateError> {
                 let item = value.get_item(&key).map_err(jinja_runtime)?;
                 if is_omit_value(&item) {
                     continue;
+                }
+                if item.is_undefined()
+                    && let Some(err) = explain_lazy_item(value, &key)
+                {
+                    return Err(err);
                 }
                 map.insert(key_from_jinja(&key)?, from_jinja(&item)?);
             }

@@ -14,7 +14,7 @@ pub enum TemplateError {
         attribute: String,
     },
     /// The template text does not parse.
-    #[error("Syntax error in template: {message} (line {line}, column {column}) in {template:?}")]
+    #[error("Syntax error in template: {message}")]
     Syntax {
         message: String,
         line: usize,

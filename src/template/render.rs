@@ -9,9 +9,10 @@ use minijinja::value::Value as JValue;
 use minijinja::{Error as JError, ErrorKind, Output, State};
 
 use super::Templar;
-use super::context::Scope;
+use super::context::{Scope, explain_lazy_item};
 use super::convert::{python_str_of, python_type_name};
 use super::error::TemplateError;
+use super::filters::core::MANDATORY_MARKER;
 use super::omit::is_omit_value;
 
 /// The values a render wrote, to decide whether its result is native.
@@ -129,12 +130,55 @@ pub(crate) fn translate_error(err: &JError, source: &str, scope: &Arc<Scope>) ->
     if let Some(nested) = scope.take_nested_error() {
         return nested;
     }
-    if err.kind() == ErrorKind::SyntaxError {
-        return syntax_error(err, source);
+    let detail = err.detail().unwrap_or_default();
+    match err.kind() {
+        ErrorKind::SyntaxError => return syntax_error(err, source),
+        ErrorKind::UnknownFilter | ErrorKind::UnknownTest => {
+            let what = if err.kind() == ErrorKind::UnknownFilter {
+                "filter"
+            } else {
+                "test"
+            };
+            let name = detail
+                .trim_start_matches(what)
+                .trim_end_matches("is unknown")
+                .trim();
+            let (line, column) = position(err, source);
+            return TemplateError::Syntax {
+                message: format!("No {what} named '{name}'."),
+                line,
+                column,
+                template: source.to_string(),
+            };
+        }
+        ErrorKind::UnknownFunction => {
+            let name = detail.trim_end_matches("is unknown").trim();
+            return TemplateError::Undefined {
+                name: name.to_string(),
+            };
+        }
+        ErrorKind::UndefinedError if detail == MANDATORY_MARKER => {
+            let name = match first_undefined_in_source(source, scope) {
+                Some(TemplateError::Undefined { name }) => name,
+                _ => "value".to_string(),
+            };
+            return TemplateError::Mandatory {
+                message: format!(
+                    "The filter plugin 'ansible.builtin.mandatory' failed: Mandatory variable '{name}' not defined."
+                ),
+            };
+        }
+        ErrorKind::UndefinedError => {
+            let span = err.range().and_then(|r| source.get(r)).unwrap_or(source);
+            return undefined_in(span, source, scope);
+        }
+        _ => {}
     }
-    if err.kind() == ErrorKind::UndefinedError {
-        let span = err.range().and_then(|r| source.get(r)).unwrap_or(source);
-        return undefined_in(span, scope);
+    // minijinja names the undefined operand of a failed operation: "(`x` is undefined)".
+    if let Some(start) = detail.find('`')
+        && let Some(len) = detail[start + 1..].find("` is undefined")
+    {
+        return undefined_in(&detail[start + 1..start + 1 + len], source, scope);
     }
     // Errors raised by our own filters carry Ansible's text as their detail.
     let mut message = err
@@ -149,9 +193,10 @@ pub(crate) fn translate_error(err: &JError, source: &str, scope: &Arc<Scope>) ->
     TemplateError::runtime(message)
 }
 
-/// Name what is undefined in the expression text `span` (the `{{ ... }}` that failed):
-/// the first variable no scope defines, or the first missing attribute along a chain.
-fn undefined_in(span: &str, scope: &Arc<Scope>) -> TemplateError {
+/// Name what is undefined in the expression text `span` (the part of `source` that
+/// failed): the first missing attribute along a variable chain, or else the first
+/// variable of the template that nothing defines.
+fn undefined_in(span: &str, source: &str, scope: &Arc<Scope>) -> TemplateError {
     let expr = span
         .trim()
         .trim_start_matches("{{")
@@ -160,10 +205,10 @@ fn undefined_in(span: &str, scope: &Arc<Scope>) -> TemplateError {
         .trim_end_matches('-')
         .trim();
     let chain = parse_chain(expr);
-    if let Some((root, accessors)) = chain.split_first() {
-        let Accessor::Name(root) = root else {
-            return generic_undefined(expr, scope);
-        };
+    let referenced = referenced_names(source, scope);
+    if let Some((Accessor::Name(root), accessors)) = chain.split_first()
+        && referenced.iter().any(|n| n == root)
+    {
         if let Some(reason) = scope.undefined_reason(root) {
             return reason;
         }
@@ -171,13 +216,20 @@ fn undefined_in(span: &str, scope: &Arc<Scope>) -> TemplateError {
             return TemplateError::Undefined { name: root.clone() };
         };
         for accessor in accessors {
-            let (next, shown) = match accessor {
-                Accessor::Name(n) => (current.get_attr(n).ok(), format!("'{n}'")),
-                Accessor::Index(i) => (current.get_item(&JValue::from(*i)).ok(), i.to_string()),
+            let (key, shown) = match accessor {
+                Accessor::Name(n) => (JValue::from(n.as_str()), format!("'{n}'")),
+                Accessor::Index(i) => (JValue::from(*i), i.to_string()),
+            };
+            let next = match accessor {
+                Accessor::Name(n) => current.get_attr(n).ok(),
+                Accessor::Index(_) => current.get_item(&key).ok(),
             };
             match next.filter(|v| !v.is_undefined()) {
                 Some(v) => current = v,
                 None => {
+                    if let Some(reason) = explain_lazy_item(&current, &key) {
+                        return reason;
+                    }
                     return TemplateError::MissingAttribute {
                         type_name: python_type_name(&current).to_string(),
                         attribute: shown,
@@ -186,26 +238,34 @@ fn undefined_in(span: &str, scope: &Arc<Scope>) -> TemplateError {
             }
         }
     }
-    generic_undefined(expr, scope)
+    first_undefined_in_source(source, scope).unwrap_or_else(|| TemplateError::Undefined {
+        name: expr.to_string(),
+    })
 }
 
-fn generic_undefined(expr: &str, scope: &Arc<Scope>) -> TemplateError {
-    // Fall back to the first referenced name that nothing defines.
-    if let Ok(compiled) = scope.templar.env.compile_expression(expr) {
-        let mut names: Vec<String> = compiled.undeclared_variables(false).into_iter().collect();
-        names.sort_by_key(|n| expr.find(n.as_str()).unwrap_or(usize::MAX));
-        for name in names {
-            if let Some(reason) = scope.undefined_reason(&name) {
-                return reason;
-            }
-            if scope.lookup(&name).is_none_or(|v| v.is_undefined()) {
-                return TemplateError::Undefined { name };
-            }
+/// The variables a template refers to, in order of first appearance.
+fn referenced_names(source: &str, scope: &Arc<Scope>) -> Vec<String> {
+    let prepared = super::source::raw_string_literals(source);
+    let Ok(template) = scope.templar.env.template_from_str(&prepared) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = template.undeclared_variables(false).into_iter().collect();
+    names.sort_by_key(|n| source.find(n.as_str()).unwrap_or(usize::MAX));
+    names
+}
+
+/// The first variable of the template that nothing defines (with the reason, when a
+/// lazily rendered variable failed on an undefined name of its own).
+fn first_undefined_in_source(source: &str, scope: &Arc<Scope>) -> Option<TemplateError> {
+    for name in referenced_names(source, scope) {
+        if let Some(reason) = scope.undefined_reason(&name) {
+            return Some(reason);
+        }
+        if scope.lookup(&name).is_none_or(|v| v.is_undefined()) {
+            return Some(TemplateError::Undefined { name });
         }
     }
-    TemplateError::Undefined {
-        name: expr.to_string(),
-    }
+    None
 }
 
 enum Accessor {

@@ -22,6 +22,8 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_filter("list", to_list);
 }
 
+pub(crate) const MANDATORY_MARKER: &str = "Mandatory variable not defined.";
+
 fn require_defined(value: &JValue) -> Result<(), JError> {
     if value.is_undefined() {
         return Err(JError::new(
@@ -72,7 +74,8 @@ fn ternary(
 
 fn mandatory(value: JValue, msg: Option<String>) -> Result<JValue, JError> {
     if value.is_undefined() {
-        let message = msg.unwrap_or_else(|| "Mandatory variable not defined.".to_string());
+        // Without a message, render.rs names the variable (the filter cannot see it).
+        let message = msg.unwrap_or_else(|| MANDATORY_MARKER.to_string());
         return Err(JError::new(ErrorKind::UndefinedError, message));
     }
     Ok(value)

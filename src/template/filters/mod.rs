@@ -2,7 +2,7 @@
 //! and the `lookup`/`query` functions.
 
 mod collections;
-mod core;
+pub(crate) mod core;
 mod encoding;
 mod lookup;
 pub(crate) mod regex;
