@@ -229,6 +229,31 @@ pub(crate) fn contains_template(value: &Value) -> bool {
 #[derive(Debug)]
 pub(crate) struct VarsObject(pub(crate) Arc<Scope>);
 
+/// What Ansible calls the type of `hostvars[host]` in messages.
+pub(crate) const HOSTVARS_TYPE_NAME: &str = "HostVarsVars";
+
+/// One host's variables reached through `hostvars`.
+#[derive(Debug)]
+pub(crate) struct HostVarsVars(pub(crate) Arc<Scope>);
+
+impl Object for HostVarsVars {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &JValue) -> Option<JValue> {
+        self.0.lookup(key.as_str()?)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.0.vars.keys().map(key_to_jinja).collect())
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.0.vars.len())
+    }
+}
+
 impl Object for VarsObject {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Map
@@ -324,12 +349,12 @@ impl Object for HostvarsObject {
         let host = key.as_str()?;
         let mut scopes = self.scopes.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(scope) = scopes.get(host) {
-            return Some(scope.root());
+            return Some(JValue::from_object(HostVarsVars(scope.clone())));
         }
         let vars = self.source.host_vars(host)?;
         let scope = Scope::new(self.templar.clone(), vars, Some(self.source.clone()));
         scopes.insert(host.to_string(), scope.clone());
-        Some(scope.root())
+        Some(JValue::from_object(HostVarsVars(scope)))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {

@@ -9,7 +9,7 @@
 
 use minijinja::value::{Value as JValue, ValueKind};
 
-use super::context::explain_lazy_item;
+use super::context::{HOSTVARS_TYPE_NAME, HostVarsVars, explain_lazy_item};
 use super::error::TemplateError;
 use super::omit::{OMIT_PLACEHOLDER, is_omit_value};
 use crate::output::float_repr::python_float_repr;
@@ -161,6 +161,9 @@ pub fn python_str_of(value: &JValue) -> Result<String, TemplateError> {
 
 /// Python's type name of a template value, for messages.
 pub fn python_type_name(value: &JValue) -> &'static str {
+    if value.downcast_object_ref::<HostVarsVars>().is_some() {
+        return HOSTVARS_TYPE_NAME;
+    }
     match value.kind() {
         ValueKind::Undefined => "AnsibleUndefined",
         ValueKind::None => "NoneType",

@@ -85,6 +85,10 @@ impl Templar {
         {
             env.set_syntax(syntax);
         }
+        env.add_global(
+            source::SILENT_UNDEFINED,
+            minijinja::value::Value::from_object(omit::SilentUndefined),
+        );
         filters::register(&mut env);
         jinja_tests::register(&mut env);
         Templar { env: Arc::new(env) }

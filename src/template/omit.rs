@@ -1,3 +1,5 @@
+//! Placeholders that print as nothing: `omit`, and Jinja's silent undefined.
+//!
 //! The `omit` placeholder.
 //!
 //! In ansible-core 2.19 `{{ omit }}` as a whole argument value removes the argument, inside
@@ -34,4 +36,19 @@ pub(crate) fn omit_value() -> JValue {
 
 pub(crate) fn is_omit_value(value: &JValue) -> bool {
     value.downcast_object_ref::<Omit>().is_some()
+}
+
+/// Jinja's silent undefined: the value of `a if false` without `else`. Writes nothing in
+/// text; as a whole result Ansible refuses it.
+#[derive(Debug)]
+pub(crate) struct SilentUndefined;
+
+impl Object for SilentUndefined {
+    fn render(self: &Arc<Self>, _f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Ok(())
+    }
+}
+
+pub(crate) fn is_silent_undefined(value: &JValue) -> bool {
+    value.downcast_object_ref::<SilentUndefined>().is_some()
 }

@@ -13,7 +13,7 @@ use super::context::{Scope, explain_lazy_item};
 use super::convert::{python_str_of, python_type_name};
 use super::error::TemplateError;
 use super::filters::core::MANDATORY_MARKER;
-use super::omit::is_omit_value;
+use super::omit::{is_omit_value, is_silent_undefined};
 
 /// The values a render wrote, to decide whether its result is native.
 #[derive(Default)]
@@ -40,7 +40,7 @@ pub(crate) fn format_value(
     if capture.writes == 1 {
         capture.first = Some(value.clone());
     }
-    if value.is_none() || is_omit_value(value) {
+    if value.is_none() || is_omit_value(value) || is_silent_undefined(value) {
         return Ok(());
     }
     let text = python_str_of(value)
@@ -57,7 +57,7 @@ impl Templar {
         scope: &Arc<Scope>,
     ) -> Result<JValue, TemplateError> {
         let env = &self.env;
-        let prepared = super::source::raw_string_literals(source);
+        let prepared = super::source::prepare_source(source);
         let template = env
             .template_from_str(&prepared)
             .map_err(|e| syntax_error(&e, source))?;
@@ -81,11 +81,16 @@ impl Templar {
             && let Some(first) = &capture.first
         {
             // The single value is the whole output only when no literal text surrounds it.
-            let alone = if first.is_none() || is_omit_value(first) {
+            let alone = if first.is_none() || is_omit_value(first) || is_silent_undefined(first) {
                 output.is_empty()
             } else {
                 python_str_of(first).map(|s| s == output).unwrap_or(false)
             };
+            if alone && is_silent_undefined(first) {
+                return Err(TemplateError::runtime(
+                    "Error rendering template: Type 'Undefined' is unsupported for variable storage.",
+                ));
+            }
             if alone {
                 if let Some(text) = first.as_str() {
                     return Ok(if first.is_safe() {
@@ -245,7 +250,7 @@ fn undefined_in(span: &str, source: &str, scope: &Arc<Scope>) -> TemplateError {
 
 /// The variables a template refers to, in order of first appearance.
 fn referenced_names(source: &str, scope: &Arc<Scope>) -> Vec<String> {
-    let prepared = super::source::raw_string_literals(source);
+    let prepared = super::source::prepare_source(source);
     let Ok(template) = scope.templar.env.template_from_str(&prepared) else {
         return Vec::new();
     };

@@ -6,9 +6,10 @@
 //! literals like Python, so before compiling, every backslash inside a literal is doubled
 //! (and an escaped quote kept escaped), which makes minijinja produce the raw text.
 
-/// Rewrite string literals inside `{{ }}` / `{% %}` so that minijinja keeps backslashes.
-pub(crate) fn raw_string_literals(source: &str) -> String {
-    if !source.contains('\\') {
+/// Rewrite template source for minijinja: string literals inside `{{ }}` / `{% %}` keep
+/// their backslashes, and inline `if` without `else` is completed.
+pub(crate) fn prepare_source(source: &str) -> String {
+    if !source.contains('\\') && !source.contains(" if ") {
         return source.to_string();
     }
     let mut out = String::with_capacity(source.len() + 8);
@@ -31,7 +32,12 @@ pub(crate) fn raw_string_literals(source: &str) -> String {
                     .trim_start_matches(['-', '+'])
                     .starts_with("%}")
         };
-        let consumed = copy_code(rest, close, &mut out);
+        let mut tag = String::new();
+        let consumed = copy_code(rest, close, &mut tag);
+        if close == "}}" {
+            tag = complete_inline_if(&tag);
+        }
+        out.push_str(&tag);
         rest = &rest[consumed..];
         if is_raw_block {
             // Everything up to `{% endraw %}` is data.
@@ -104,9 +110,83 @@ fn copy_code(tag: &str, close: &str, out: &mut String) -> usize {
     tag.len()
 }
 
+/// The global that stands for Jinja's silent undefined (see [`complete_inline_if`]).
+pub(crate) const SILENT_UNDEFINED: &str = "__roller_silent_undefined";
+
+/// `{{ a if cond }}` without `else` prints nothing when `cond` is false (Jinja's silent
+/// undefined). minijinja's chainable undefined cannot be told apart from a missing
+/// variable, which roller refuses to print, so the missing branch is written out as
+/// `else __roller_silent_undefined` (an object that prints as nothing). Only an `if` at
+/// the top level of the expression is completed.
+fn complete_inline_if(tag: &str) -> String {
+    let body_start = 2;
+    let body_end = tag.len().saturating_sub(2);
+    if body_end <= body_start {
+        return tag.to_string();
+    }
+    let body = &tag[body_start..body_end];
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut saw_if = false;
+    let mut saw_else = false;
+    let bytes = body.as_bytes();
+    let word_at = |i: usize, word: &str| {
+        body[i..].starts_with(word)
+            && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
+            && body[i + word.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+    };
+    for (i, c) in body.char_indices() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            _ if depth == 0 && word_at(i, "if") => saw_if = true,
+            _ if depth == 0 && saw_if && word_at(i, "else") => saw_else = true,
+            _ => {}
+        }
+    }
+    if !saw_if || saw_else {
+        return tag.to_string();
+    }
+    let trimmed = body.trim_end();
+    let (expr, strip) = match trimmed.strip_suffix('-') {
+        Some(e) => (e, "-"),
+        None => (trimmed, ""),
+    };
+    format!(
+        "{}{expr} else {SILENT_UNDEFINED} {strip}}}}}",
+        &tag[..body_start]
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::raw_string_literals as raw;
+    use super::prepare_source as raw;
+
+    #[test]
+    fn inline_if_without_else_gets_one() {
+        assert_eq!(
+            raw("{{ ',' if x }}"),
+            "{{ ',' if x else __roller_silent_undefined }}"
+        );
+        assert_eq!(raw("{{ a if b else c }}"), "{{ a if b else c }}");
+        assert_eq!(raw("{{ f(a if b) }}"), "{{ f(a if b) }}");
+        assert_eq!(raw("{{ 'if' }}"), "{{ 'if' }}");
+    }
 
     #[test]
     fn backslashes_in_literals_are_kept() {

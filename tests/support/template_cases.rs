@@ -42,6 +42,19 @@ int_keys: {1: one, 2: two}
 brokers: ["kafka-1:9092", "kafka-2:9092"]
 "#;
 
+/// Inventory host variables (YAML `hosts:` of group `all`; every host is also in group
+/// `kafka`). The play runs on localhost; `hostvars` reaches kafka2.
+pub const HOSTS: &str = r#"
+localhost:
+  ansible_connection: local
+  broker_id: 1
+kafka2:
+  broker_id: 2
+  listener: "{{ inventory_hostname }}:9092"
+  uses_other: "{{ broker_id + 100 }}"
+  nested_ref: {port: "{{ broker_id * 1000 }}"}
+"#;
+
 /// Templates rendered as `debug: msg=`.
 pub const TEMPLATES: &[&str] = &[
     // native types and mixed text
@@ -353,6 +366,72 @@ pub const TEMPLATES: &[&str] = &[
     "{{ 'x' | int(default=7) }}",
     "{{ l | map('upper') }}",
     "{{ d.keys() }}",
+    // hostvars and inventory helpers
+    "{{ hostvars['kafka2'].broker_id }}",
+    "{{ hostvars['kafka2'].listener }}",
+    "{{ hostvars['kafka2']['uses_other'] }}",
+    "{{ hostvars['kafka2'].nested_ref.port }}",
+    "{{ hostvars.kafka2.missing | default('none') }}",
+    "{{ hostvars['kafka2'].missing }}",
+    "{{ hostvars['localhost'].broker_id }}",
+    "{{ hostvars['localhost'].n is defined }}",
+    "{{ groups['kafka'] | map('extract', hostvars, 'broker_id') | list }}",
+    "{{ groups['kafka'] | map('extract', hostvars) | map(attribute='broker_id') | list }}",
+    "{{ groups['all'] | length }}",
+    "{{ 'kafka2' in hostvars }}",
+    "{{ vars['n'] }}",
+    "{{ vars.chain1 }}",
+    // more filters
+    "{{ [{'n': 'a', 'l': [1, 2]}] | subelements('l') }}",
+    "{{ [1, 2, 3] | zip_longest(['a']) | list }}",
+    "{{ [1, 2] | zip(['a', 'b']) | list }}",
+    "{{ path | splitext }}",
+    "{{ '/a/b/../c/./d' | realpath }}",
+    "{{ '10M' | human_to_bytes }}",
+    "{{ '1.5 GB' | human_to_bytes }}",
+    "{{ 1024 | human_readable }}",
+    "{{ 100 | human_readable }}",
+    "{{ s | type_debug }}",
+    "{{ n | type_debug }}",
+    "{{ d | type_debug }}",
+    "{{ l | type_debug }}",
+    "{{ d | ansible.builtin.combine({'z': 0}) }}",
+    "{{ ver is ansible.builtin.version('2.0', '>') }}",
+    "{{ 'a.b' | regex_escape }}",
+    "{{ 'abc' | regex_replace('B', 'x') }}",
+    "{{ 'aXbXc' | regex_replace('X', '-', count=1) }}",
+    "{{ 'line1\nline2' | regex_findall('^line\\d$', multiline=True) }}",
+    "{{ users | selectattr('name', 'match', '^a') | map(attribute='uid') | first }}",
+    "{{ users | selectattr('missing', 'defined') | list }}",
+    "{{ users | map(attribute='name') | select('search', 'o') | list }}",
+    "{{ d | dict2items | selectattr('value', 'gt', 1) | items2dict }}",
+    "{{ users | groupby('admin') | map('first') | list }}",
+    "{{ ['b', 'A', 'c'] | sort }}",
+    "{{ ['b', 'A', 'c'] | sort(case_sensitive=true) }}",
+    "{{ users | sort(attribute='uid') | map(attribute='name') | list }}",
+    "{{ 'a,b,,c' | split(',') | reject('equalto', '') | list }}",
+    "{{ brokers | map('split', ':') | map('first') | list }}",
+    "{{ [3, 1] | max }}",
+    "{{ 'Hello' | replace('l', 'L', 1) }}",
+    "{{ '  x ' | trim | length }}",
+    "{{ 7 | string | length }}",
+    "{{ 3.0 | int }}",
+    "{{ '5' | int + 1 }}",
+    "{{ 1 | float }}",
+    "{{ 10 | round(-1) }}",
+    "{{ 2.5 | round(0, 'ceil') }}",
+    "{{ {'b': 1, 'a': 2} | dictsort(false, 'value') }}",
+    "{{ range(0, 10, 4) | list | join('-') }}",
+    "{{ namespace(x=1).x }}",
+    "{% set ns = namespace(total=0) %}{% for i in l %}{% set ns.total = ns.total + i %}{% endfor %}{{ ns.total }}",
+    "{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}",
+    "{% for u in users %}{{ loop.index }}:{{ u.name }}{% if not loop.last %},{% endif %}{% endfor %}",
+    "{% for b in brokers %}{{ b }}{{ ',' if not loop.last }}{% endfor %}",
+    "{{ omit is defined }}",
+    "{{ 'x' if false }}",
+    "a{{ 'x' if false }}b",
+    "{{- 'y' if t -}}",
+    "{{ undefined_var | default(omit) }}",
     // errors
     "{{ 1 + }}",
     "{% if %}",

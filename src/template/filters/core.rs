@@ -20,6 +20,14 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_filter("quote", quote);
     env.add_filter("flatten", flatten);
     env.add_filter("list", to_list);
+    env.add_filter("replace", replace);
+    env.add_filter("dictsort", dictsort);
+    env.add_filter("splitext", splitext);
+    env.add_filter("expanduser", expanduser);
+    env.add_filter("realpath", realpath);
+    env.add_filter("type_debug", type_debug);
+    env.add_filter("human_to_bytes", human_to_bytes);
+    env.add_filter("human_readable", human_readable);
 }
 
 pub(crate) const MANDATORY_MARKER: &str = "Mandatory variable not defined.";
@@ -269,4 +277,211 @@ fn flatten_into(out: &mut Vec<Value>, items: Vec<Value>, levels: Option<i64>, sk
             other => out.push(other),
         }
     }
+}
+
+/// `os.path.splitext`: (root, ext) where a leading dot of the name is not an extension.
+fn splitext(value: &JValue) -> Result<JValue, JError> {
+    require_defined(value)?;
+    let path = python_str(&arg(value)?);
+    let name_start = path.rfind('/').map(|i| i + 1).unwrap_or(0);
+    let name = &path[name_start..];
+    let leading_dots = name.len() - name.trim_start_matches('.').len();
+    let (root, ext) = match name[leading_dots..].rfind('.') {
+        Some(i) => {
+            let at = name_start + leading_dots + i;
+            (&path[..at], &path[at..])
+        }
+        None => (path.as_str(), ""),
+    };
+    Ok(JValue::from(vec![JValue::from(root), JValue::from(ext)]))
+}
+
+fn expanduser(value: &JValue) -> Result<String, JError> {
+    require_defined(value)?;
+    let path = python_str(&arg(value)?);
+    let home = std::env::var("HOME").unwrap_or_default();
+    Ok(match path.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("{home}{rest}"),
+        _ => path,
+    })
+}
+
+/// `os.path.realpath`: symlinks resolved when the path exists, else normalized.
+fn realpath(value: &JValue) -> Result<String, JError> {
+    require_defined(value)?;
+    let path = python_str(&arg(value)?);
+    if let Ok(p) = std::fs::canonicalize(&path) {
+        return Ok(p.to_string_lossy().into_owned());
+    }
+    let absolute = if path.starts_with('/') {
+        path
+    } else {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        format!("{}/{path}", cwd.to_string_lossy())
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in absolute.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    Ok(format!("/{}", parts.join("/")))
+}
+
+fn type_debug(value: &JValue) -> String {
+    super::super::convert::python_type_name(value).to_string()
+}
+
+const SIZE_UNITS: &[(char, u32)] = &[
+    ('Y', 80),
+    ('Z', 70),
+    ('E', 60),
+    ('P', 50),
+    ('T', 40),
+    ('G', 30),
+    ('M', 20),
+    ('K', 10),
+    ('B', 0),
+];
+
+/// `human_to_bytes('10M')` = 10485760.
+fn human_to_bytes(
+    value: &JValue,
+    default_unit: Option<String>,
+    kwargs: Kwargs,
+) -> Result<i64, JError> {
+    require_defined(value)?;
+    let isbits = kwargs.get::<Option<bool>>("isbits")?.unwrap_or(false);
+    kwargs.assert_all_used()?;
+    let text = python_str(&arg(value)?);
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = (t[..split].trim(), t[split..].trim());
+    let number: f64 = number.parse().map_err(|_| {
+        fail(format!(
+            "human_to_bytes() can't interpret following string: {text}"
+        ))
+    })?;
+    let unit = if unit.is_empty() {
+        default_unit.unwrap_or_default()
+    } else {
+        unit.to_string()
+    };
+    let letter = unit
+        .chars()
+        .next()
+        .map(|c| c.to_ascii_uppercase())
+        .unwrap_or('B');
+    let Some((_, shift)) = SIZE_UNITS.iter().find(|(c, _)| *c == letter) else {
+        return Err(fail(format!(
+            "human_to_bytes() failed to convert {text}. Value is not a valid string (expected a number followed by a unit)"
+        )));
+    };
+    let mut result = number * (1u128 << shift) as f64;
+    if isbits {
+        result /= 8.0;
+    }
+    Ok(result.round() as i64)
+}
+
+/// `human_readable(1024)` = "1.00 KB".
+fn human_readable(
+    value: &JValue,
+    isbits: Option<bool>,
+    unit: Option<String>,
+) -> Result<String, JError> {
+    require_defined(value)?;
+    let size = match arg(value)? {
+        Value::Int(i) => i as f64,
+        Value::Float(f) => f,
+        other => python_str(&other)
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| fail("human_readable() failed to convert the value"))?,
+    };
+    let base = if isbits.unwrap_or(false) {
+        "bits"
+    } else {
+        "Bytes"
+    };
+    let wanted = unit
+        .and_then(|u| u.chars().next())
+        .map(|c| c.to_ascii_uppercase());
+    let (suffix, shift) = SIZE_UNITS
+        .iter()
+        .find(|(c, shift)| match wanted {
+            Some(w) => *c == w,
+            None => size >= (1u128 << shift) as f64,
+        })
+        .copied()
+        .unwrap_or(('B', 0));
+    let limit = (1u128 << shift) as f64;
+    let suffix_text = if shift == 0 {
+        base.to_string()
+    } else {
+        format!("{suffix}{}", &base[..1])
+    };
+    Ok(format!("{:.2} {suffix_text}", size / limit))
+}
+
+/// Python's `str.replace(old, new, count)`.
+fn replace(value: &JValue, old: String, new: String, count: Option<i64>) -> Result<String, JError> {
+    require_defined(value)?;
+    let text = python_str(&arg(value)?);
+    Ok(match count {
+        Some(n) if n >= 0 => text.replacen(&old, &new, n as usize),
+        _ => text.replace(&old, &new),
+    })
+}
+
+/// Jinja's `dictsort(case_sensitive=False, by='key', reverse=False)`.
+fn dictsort(
+    value: &JValue,
+    case_sensitive: Option<bool>,
+    by: Option<String>,
+    kwargs: Kwargs,
+) -> Result<JValue, JError> {
+    require_defined(value)?;
+    let case_sensitive = match case_sensitive {
+        Some(c) => c,
+        None => kwargs
+            .get::<Option<bool>>("case_sensitive")?
+            .unwrap_or(false),
+    };
+    let by = match by {
+        Some(b) => b,
+        None => kwargs.get::<Option<String>>("by")?.unwrap_or("key".into()),
+    };
+    let reverse = kwargs.get::<Option<bool>>("reverse")?.unwrap_or(false);
+    kwargs.assert_all_used()?;
+    let Value::Map(map) = arg(value)? else {
+        return Err(fail("You can only sort by either \"key\" or \"value\""));
+    };
+    let index = match by.as_str() {
+        "key" => 0,
+        "value" => 1,
+        _ => return Err(fail("You can only sort by either \"key\" or \"value\"")),
+    };
+    let mut pairs: Vec<JValue> = map
+        .iter()
+        .map(|(k, v)| JValue::from(vec![super::super::convert::key_to_jinja(k), super::ret(v)]))
+        .collect();
+    let sort_key = |pair: &JValue| -> JValue {
+        let item = pair.get_item(&JValue::from(index)).unwrap_or_default();
+        match item.as_str() {
+            Some(s) if !case_sensitive => JValue::from(s.to_lowercase()),
+            _ => item,
+        }
+    };
+    pairs.sort_by_key(sort_key);
+    if reverse {
+        pairs.reverse();
+    }
+    Ok(JValue::from(pairs))
 }

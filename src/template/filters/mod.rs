@@ -4,6 +4,7 @@
 mod collections;
 pub(crate) mod core;
 mod encoding;
+mod lists;
 mod lookup;
 pub(crate) mod regex;
 pub(crate) mod serialize;
@@ -22,6 +23,8 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     encoding::register(env);
     regex::register(env);
     lookup::register(env);
+    lists::register(env);
+    lists::register_fqcn_aliases(env);
 }
 
 /// A roller value from a filter argument (lazy containers are rendered).
@@ -57,15 +60,7 @@ fn strict_builtins(env: &mut Environment<'static>) {
                 if args.first().is_some_and(|v| v.is_undefined()) {
                     return Err(JError::new(ErrorKind::UndefinedError, "undefined filter input"));
                 }
-                let mut all = args.to_vec();
-                let names: Vec<String> = kwargs.args().map(str::to_string).collect();
-                if !names.is_empty() {
-                    // The wrapped builtin checks them; mark them used here.
-                    for name in &names {
-                        let _ = kwargs.get::<JValue>(name);
-                    }
-                    all.push(JValue::from(kwargs));
-                }
+                let all = lists::forward(args, kwargs);
                 state.apply_filter(concat!("__builtin_", $name), &all)
             });
         )*};
@@ -77,7 +72,6 @@ fn strict_builtins(env: &mut Environment<'static>) {
         "title" => f::title,
         "capitalize" => f::capitalize,
         "trim" => f::trim,
-        "replace" => f::replace,
         "length" => f::length,
         "count" => f::length,
         "join" => f::join,
@@ -85,7 +79,6 @@ fn strict_builtins(env: &mut Environment<'static>) {
         "first" => f::first,
         "last" => f::last,
         "sort" => f::sort,
-        "dictsort" => f::dictsort,
         "items" => f::items,
         "reverse" => f::reverse,
         "round" => f::round,
