@@ -5,14 +5,19 @@
 //! have no minijinja twin:
 //! - `Value::Unsafe` becomes a minijinja *safe* string. Autoescaping is off, so "safe"
 //!   means nothing else to the engine, and the marker survives a round trip.
-//! - `Value::Timestamp` becomes its Python `str()`.
+//! - `Value::Timestamp` (a YAML date) becomes an object that prints as Python's `str()`
+//!   and converts back to the timestamp.
 
-use minijinja::value::{Value as JValue, ValueKind};
+use std::fmt;
+use std::sync::Arc;
+
+use minijinja::value::{Object, Value as JValue, ValueKind};
 
 use super::context::{HOSTVARS_TYPE_NAME, HostVarsVars, explain_lazy_item};
 use super::error::TemplateError;
 use super::omit::{OMIT_PLACEHOLDER, is_omit_value};
 use crate::output::float_repr::python_float_repr;
+use crate::vars::timestamp::Timestamp;
 use crate::vars::{Key, Map, Value};
 
 /// A roller value as a plain (non-lazy) minijinja value: strings are not rendered.
@@ -28,7 +33,7 @@ pub fn to_jinja(value: &Value) -> JValue {
         Value::Float(f) => JValue::from(*f),
         Value::Str(s) => JValue::from(s.as_str()),
         Value::Unsafe(s) => JValue::from_safe_string(s.clone()),
-        Value::Timestamp(t) => JValue::from(t.python_str()),
+        Value::Timestamp(t) => JValue::from_object(TimestampObject(*t)),
         Value::List(items) => items.iter().map(to_jinja).collect(),
         Value::Map(map) => {
             JValue::from_pairs(map.iter().map(|(k, v)| (key_to_jinja(k), to_jinja(v))))
@@ -43,6 +48,16 @@ pub fn key_to_jinja(key: &Key) -> JValue {
         Key::Int(i) => JValue::from(*i),
         Key::Float(f) => JValue::from(f.parse::<f64>().unwrap_or(f64::NAN)),
         Key::Str(s) => JValue::from(s.as_str()),
+    }
+}
+
+/// A YAML timestamp inside templates (Python's `datetime.date` / `datetime.datetime`).
+#[derive(Debug)]
+struct TimestampObject(Timestamp);
+
+impl Object for TimestampObject {
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.python_str())
     }
 }
 
@@ -71,6 +86,9 @@ pub fn key_from_jinja(value: &JValue) -> Result<Key, TemplateError> {
 pub fn from_jinja(value: &JValue) -> Result<Value, TemplateError> {
     if is_omit_value(value) {
         return Ok(Value::Str(OMIT_PLACEHOLDER.to_string()));
+    }
+    if let Some(ts) = value.downcast_object_ref::<TimestampObject>() {
+        return Ok(Value::Timestamp(ts.0));
     }
     Ok(match value.kind() {
         ValueKind::Undefined => {
@@ -163,6 +181,13 @@ pub fn python_str_of(value: &JValue) -> Result<String, TemplateError> {
 pub fn python_type_name(value: &JValue) -> &'static str {
     if value.downcast_object_ref::<HostVarsVars>().is_some() {
         return HOSTVARS_TYPE_NAME;
+    }
+    if let Some(ts) = value.downcast_object_ref::<TimestampObject>() {
+        return if ts.0.time.is_none() {
+            "date"
+        } else {
+            "datetime"
+        };
     }
     match value.kind() {
         ValueKind::Undefined => "AnsibleUndefined",

@@ -40,6 +40,7 @@ mixed: [1, [2, [3, 4]], 5]
 fpath: "@SCRATCH@/file.txt"
 int_keys: {1: one, 2: two}
 brokers: ["kafka-1:9092", "kafka-2:9092"]
+day: 2024-01-02
 "#;
 
 /// Inventory host variables (YAML `hosts:` of group `all`; every host is also in group
@@ -428,6 +429,9 @@ pub const TEMPLATES: &[&str] = &[
     "{% for u in users %}{{ loop.index }}:{{ u.name }}{% if not loop.last %},{% endif %}{% endfor %}",
     "{% for b in brokers %}{{ b }}{{ ',' if not loop.last }}{% endfor %}",
     "{{ omit is defined }}",
+    "{{ day }}",
+    "on {{ day }}",
+    "{{ day | type_debug }}",
     "{{ 'x' if false }}",
     "a{{ 'x' if false }}b",
     "{{- 'y' if t -}}",

@@ -339,3 +339,17 @@ fn python_methods() {
         ],
     );
 }
+
+#[test]
+fn timestamps_stay_timestamps() {
+    let ctx = super::ctx_from_yaml("day: 2024-01-02\n");
+    let t = Templar::new();
+    assert!(matches!(
+        t.template(&s("{{ day }}"), &ctx).unwrap(),
+        Value::Timestamp(_)
+    ));
+    assert_eq!(
+        t.template(&s("on {{ day }}"), &ctx).unwrap(),
+        s("on 2024-01-02")
+    );
+}
