@@ -56,10 +56,17 @@ impl VarContext {
     }
 }
 
-/// The templating engine: a configured minijinja environment. Cheap to clone.
+/// The templating engine: configured minijinja environments. Cheap to clone.
+///
+/// Ansible's undefined is strict (printing, testing, iterating or filtering an undefined
+/// value fails) except that attribute lookups on it chain (`x.missing.deeper | default(1)`
+/// works). minijinja offers one or the other, so templates are rendered strictly first;
+/// when that fails on an undefined value and the template uses `default`/`defined`, it is
+/// rendered again with chainable undefined (see render.rs).
 #[derive(Clone)]
 pub struct Templar {
     env: Arc<Environment<'static>>,
+    chainable_env: Arc<Environment<'static>>,
 }
 
 impl Default for Templar {
@@ -70,10 +77,16 @@ impl Default for Templar {
 
 impl Templar {
     pub fn new() -> Self {
+        Templar {
+            env: Arc::new(Self::environment(UndefinedBehavior::Strict)),
+            chainable_env: Arc::new(Self::environment(UndefinedBehavior::Chainable)),
+        }
+    }
+
+    fn environment(undefined: UndefinedBehavior) -> Environment<'static> {
         let mut env = Environment::new();
-        // Chainable so that `x.missing.deeper | default(..)` works as in Ansible; writing
-        // an undefined value is refused by the formatter instead.
-        env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        env.set_undefined_behavior(undefined);
+        // Writing an undefined value is refused by the formatter in both modes.
         env.set_formatter(render::format_value);
         env.set_unknown_method_callback(methods::call_method);
         env.set_recursion_limit(200);
@@ -91,7 +104,7 @@ impl Templar {
         );
         filters::register(&mut env);
         jinja_tests::register(&mut env);
-        Templar { env: Arc::new(env) }
+        env
     }
 
     /// True when a string would be rendered (it holds `{{`, `{%` or `{#`).

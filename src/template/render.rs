@@ -3,7 +3,9 @@
 //! else yields the concatenated text, each value written as Python's `str()` (None as
 //! nothing, as Ansible's finalizer does).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use regex::Regex;
 
 use minijinja::value::Value as JValue;
 use minijinja::{Error as JError, ErrorKind, Output, State};
@@ -56,13 +58,25 @@ impl Templar {
         source: &str,
         scope: &Arc<Scope>,
     ) -> Result<JValue, TemplateError> {
-        let env = &self.env;
         let prepared = super::source::prepare_source(source);
-        let template = env
+        let template = self
+            .env
             .template_from_str(&prepared)
             .map_err(|e| syntax_error(&e, source))?;
         let captured = match template.render_captured(scope.root()) {
             Ok(c) => c,
+            Err(err) if err.kind() == ErrorKind::UndefinedError && tolerates_undefined(source) => {
+                // Perhaps an attribute of an undefined value on its way to `default` or
+                // `is defined`: Ansible allows that chain, strict minijinja does not.
+                let template = self
+                    .chainable_env
+                    .template_from_str(&prepared)
+                    .map_err(|e| syntax_error(&e, source))?;
+                match template.render_captured(scope.root()) {
+                    Ok(c) => c,
+                    Err(_) => return Err(translate_error(&err, source, scope)),
+                }
+            }
             Err(err) => return Err(translate_error(&err, source, scope)),
         };
         let output = captured.output();
@@ -104,6 +118,19 @@ impl Templar {
         }
         Ok(keep_newline(output))
     }
+}
+
+/// Whether a template handles undefined values itself (`default`, `d(...)`, `is defined`,
+/// `is undefined`), which makes chained lookups on undefined values legitimate.
+fn tolerates_undefined(source: &str) -> bool {
+    static GUARD: OnceLock<Option<Regex>> = OnceLock::new();
+    GUARD
+        .get_or_init(|| {
+            Regex::new(r"\|\s*(default|d|ansible\.builtin\.default)\b|\bis\s+(not\s+)?(un)?defined\b|'defined'|'undefined'")
+                .ok()
+        })
+        .as_ref()
+        .is_some_and(|re| re.is_match(source))
 }
 
 fn syntax_error(err: &JError, source: &str) -> TemplateError {

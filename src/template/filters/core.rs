@@ -21,6 +21,9 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_filter("flatten", flatten);
     env.add_filter("list", to_list);
     env.add_filter("replace", replace);
+    env.add_filter("wordcount", wordcount);
+    env.add_filter("truncate", truncate);
+    env.add_filter("center", center);
     env.add_filter("dictsort", dictsort);
     env.add_filter("splitext", splitext);
     env.add_filter("expanduser", expanduser);
@@ -484,4 +487,64 @@ fn dictsort(
         pairs.reverse();
     }
     Ok(JValue::from(pairs))
+}
+
+/// Jinja's `wordcount`: the number of `\w+` runs.
+fn wordcount(value: &JValue) -> Result<usize, JError> {
+    require_defined(value)?;
+    let text = python_str(&arg(value)?);
+    let mut count = 0;
+    let mut in_word = false;
+    for c in text.chars() {
+        let word_char = c.is_alphanumeric() || c == '_';
+        if word_char && !in_word {
+            count += 1;
+        }
+        in_word = word_char;
+    }
+    Ok(count)
+}
+
+/// Jinja's `truncate(length=255, killwords=False, end='...', leeway=5)`.
+fn truncate(
+    value: &JValue,
+    length: Option<usize>,
+    killwords: Option<bool>,
+    end: Option<String>,
+    leeway: Option<usize>,
+) -> Result<String, JError> {
+    require_defined(value)?;
+    let text = python_str(&arg(value)?);
+    let chars: Vec<char> = text.chars().collect();
+    let length = length.unwrap_or(255);
+    let end = end.unwrap_or_else(|| "...".to_string());
+    let leeway = leeway.unwrap_or(5);
+    if chars.len() <= length + leeway {
+        return Ok(text);
+    }
+    let keep = length.saturating_sub(end.chars().count());
+    let head: String = chars[..keep.min(chars.len())].iter().collect();
+    if killwords.unwrap_or(false) {
+        return Ok(format!("{head}{end}"));
+    }
+    let cut = head.rsplit_once(' ').map_or(head.as_str(), |(a, _)| a);
+    Ok(format!("{cut}{end}"))
+}
+
+/// Python's `str.center(width)`.
+fn center(value: &JValue, width: Option<usize>) -> Result<String, JError> {
+    require_defined(value)?;
+    let text = python_str(&arg(value)?);
+    let width = width.unwrap_or(80);
+    let len = text.chars().count();
+    if width <= len {
+        return Ok(text);
+    }
+    let pad = width - len;
+    let left = pad / 2 + (pad & width & 1);
+    Ok(format!(
+        "{}{text}{}",
+        " ".repeat(left),
+        " ".repeat(pad - left)
+    ))
 }
