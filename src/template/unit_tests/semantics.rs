@@ -353,3 +353,28 @@ fn timestamps_stay_timestamps() {
         s("on 2024-01-02")
     );
 }
+
+#[test]
+fn undefined_is_strict_except_for_chains_into_default() {
+    let ctx = super::ctx_from_yaml("d: {a: 1}\n");
+    super::check_errors(
+        &ctx,
+        &[
+            "{% if nope %}x{% endif %}",
+            "{% for x in nope %}{% endfor %}",
+            "{{ nope == 1 }}",
+            "{{ nope | upper }}",
+            "{{ nope.deeper }}",
+            "{{ d.missing.deeper }}",
+        ],
+    );
+    super::check_table(
+        &ctx,
+        &[
+            ("{{ nope.deeper | default(1) }}", "1"),
+            ("{{ d.missing.deeper | d(2) }}", "2"),
+            ("{{ nope.deeper is defined }}", "false"),
+            ("{{ d.missing is undefined }}", "true"),
+        ],
+    );
+}
