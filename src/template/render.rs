@@ -62,7 +62,7 @@ impl Templar {
         let template = self
             .env
             .template_from_str(&prepared)
-            .map_err(|e| syntax_error(&e, source))?;
+            .map_err(|e| syntax_error(&e, source, &prepared))?;
         let captured = match template.render_captured(scope.root()) {
             Ok(c) => c,
             Err(err) if err.kind() == ErrorKind::UndefinedError && tolerates_undefined(source) => {
@@ -71,13 +71,13 @@ impl Templar {
                 let template = self
                     .chainable_env
                     .template_from_str(&prepared)
-                    .map_err(|e| syntax_error(&e, source))?;
+                    .map_err(|e| syntax_error(&e, source, &prepared))?;
                 match template.render_captured(scope.root()) {
                     Ok(c) => c,
-                    Err(_) => return Err(translate_error(&err, source, scope)),
+                    Err(_) => return Err(translate_error(&err, source, &prepared, scope)),
                 }
             }
-            Err(err) => return Err(translate_error(&err, source, scope)),
+            Err(err) => return Err(translate_error(&err, source, &prepared, scope)),
         };
         let output = captured.output();
         // Jinja drops the source's final newline; Ansible gives it back to text results.
@@ -133,8 +133,10 @@ fn tolerates_undefined(source: &str) -> bool {
         .is_some_and(|re| re.is_match(source))
 }
 
-fn syntax_error(err: &JError, source: &str) -> TemplateError {
-    let (line, column) = position(err, source);
+/// `source` is the template as written, `compiled` the text minijinja compiled (see
+/// source.rs); error spans point into the latter.
+fn syntax_error(err: &JError, source: &str, compiled: &str) -> TemplateError {
+    let (line, column) = position(err, compiled);
     TemplateError::Syntax {
         message: err.detail().unwrap_or("syntax error").to_string(),
         line,
@@ -149,22 +151,27 @@ fn position(err: &JError, source: &str) -> (usize, usize) {
     let column = err
         .range()
         .map(|r| {
-            let start = r.start.min(source.len());
-            let line_start = source[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
-            source[line_start..start].chars().count() + 1
+            let before = source.get(..r.start).unwrap_or(source);
+            let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+            before[line_start..].chars().count() + 1
         })
         .unwrap_or(1);
     (line, column)
 }
 
 /// A minijinja error as the error Ansible would report.
-pub(crate) fn translate_error(err: &JError, source: &str, scope: &Arc<Scope>) -> TemplateError {
+pub(crate) fn translate_error(
+    err: &JError,
+    source: &str,
+    compiled: &str,
+    scope: &Arc<Scope>,
+) -> TemplateError {
     if let Some(nested) = scope.take_nested_error() {
         return nested;
     }
     let detail = err.detail().unwrap_or_default();
     match err.kind() {
-        ErrorKind::SyntaxError => return syntax_error(err, source),
+        ErrorKind::SyntaxError => return syntax_error(err, source, compiled),
         ErrorKind::UnknownFilter | ErrorKind::UnknownTest => {
             let what = if err.kind() == ErrorKind::UnknownFilter {
                 "filter"
@@ -175,7 +182,7 @@ pub(crate) fn translate_error(err: &JError, source: &str, scope: &Arc<Scope>) ->
                 .trim_start_matches(what)
                 .trim_end_matches("is unknown")
                 .trim();
-            let (line, column) = position(err, source);
+            let (line, column) = position(err, compiled);
             return TemplateError::Syntax {
                 message: format!("No {what} named '{name}'."),
                 line,
@@ -201,7 +208,7 @@ pub(crate) fn translate_error(err: &JError, source: &str, scope: &Arc<Scope>) ->
             };
         }
         ErrorKind::UndefinedError => {
-            let span = err.range().and_then(|r| source.get(r)).unwrap_or(source);
+            let span = err.range().and_then(|r| compiled.get(r)).unwrap_or(source);
             return undefined_in(span, source, scope);
         }
         _ => {}

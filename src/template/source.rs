@@ -119,11 +119,12 @@ pub(crate) const SILENT_UNDEFINED: &str = "__roller_silent_undefined";
 /// `else __roller_silent_undefined` (an object that prints as nothing). Only an `if` at
 /// the top level of the expression is completed.
 fn complete_inline_if(tag: &str) -> String {
-    let body_start = 2;
-    let body_end = tag.len().saturating_sub(2);
-    if body_end <= body_start {
+    // An unterminated tag is left for the parser to report.
+    if tag.len() < 4 || !tag.ends_with("}}") {
         return tag.to_string();
     }
+    let body_start = 2;
+    let body_end = tag.len() - 2;
     let body = &tag[body_start..body_end];
     let mut depth = 0i32;
     let mut quote: Option<char> = None;

@@ -378,3 +378,78 @@ fn undefined_is_strict_except_for_chains_into_default() {
         ],
     );
 }
+
+#[test]
+fn malformed_input_is_an_error_not_a_panic() {
+    let ctx = super::ctx_from_yaml("a: 1\n");
+    super::check_errors(
+        &ctx,
+        &[
+            "{{ 'é if x",
+            "{{ a if é",
+            "{% if é %}",
+            "{{ 'unterminated }}",
+            "{{ a.é }}",
+            "{{ é }}",
+            "{% raw %}{{ x",
+            "{{ '\\' }}é",
+            "{{ (a if a) }}{{",
+        ],
+    );
+}
+
+/// Random template-like text: rendering may fail, but must never panic.
+#[test]
+fn random_templates_never_panic() {
+    const PIECES: &[&str] = &[
+        "{{",
+        "}}",
+        "{%",
+        "%}",
+        "{#",
+        "#}",
+        "'",
+        "\"",
+        "\\",
+        " if ",
+        " else ",
+        "a",
+        "d",
+        "l",
+        ".",
+        "é",
+        "|",
+        "default",
+        "(",
+        ")",
+        "[",
+        "]",
+        "-",
+        "~",
+        " ",
+        "\n",
+        "raw",
+        "endraw",
+        "for x in l",
+        "endfor",
+        "1",
+        "omit",
+        "hostvars",
+        "is defined",
+        ",",
+    ];
+    let ctx = super::ctx_from_yaml("a: 1\nd: {k: '{{ a }}'}\nl: [1, '{{ a }}']\n");
+    let templar = Templar::new();
+    let mut seed: u64 = 0x9e3779b97f4a7c15;
+    for _ in 0..10000 {
+        let mut text = String::new();
+        for _ in 0..(seed % 12 + 1) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            text.push_str(PIECES[(seed % PIECES.len() as u64) as usize]);
+        }
+        let _ = templar.template(&s(&text), &ctx);
+        let _ = templar.condition(&text, &ctx);
+    }
+}
