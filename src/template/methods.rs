@@ -39,6 +39,85 @@ pub(crate) fn call_method(
                 None => JValue::from(format!("{pad}{s}")),
             })
         }
+        (ValueKind::String, "rsplit") => rsplit(value.as_str().unwrap_or_default(), args),
+        (ValueKind::String, "index") => {
+            let s = value.as_str().unwrap_or_default();
+            let needle = args.first().and_then(|v| v.as_str()).unwrap_or_default();
+            s.find(needle)
+                .map(|byte| JValue::from(s[..byte].chars().count()))
+                .ok_or_else(|| JError::new(ErrorKind::InvalidOperation, "substring not found"))
+        }
+        (ValueKind::String, "partition" | "rpartition") => {
+            let s = value.as_str().unwrap_or_default();
+            let sep = args.first().and_then(|v| v.as_str()).unwrap_or_default();
+            if sep.is_empty() {
+                return Err(JError::new(ErrorKind::InvalidOperation, "empty separator"));
+            }
+            let found = if method == "partition" {
+                s.split_once(sep)
+            } else {
+                s.rsplit_once(sep)
+            };
+            let parts = match (found, method) {
+                (Some((a, b)), _) => [a, sep, b],
+                (None, "partition") => [s, "", ""],
+                (None, _) => ["", "", s],
+            };
+            Ok(parts.iter().map(|p| JValue::from(*p)).collect())
+        }
+        (ValueKind::Map, "copy") => Ok(JValue::from_pairs(
+            value
+                .try_iter()?
+                .map(|k| {
+                    let v = value.get_item(&k).unwrap_or_default();
+                    (k, v)
+                })
+                .collect::<Vec<_>>(),
+        )),
         _ => minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args),
     }
+}
+
+/// Python's `str.rsplit(sep=None, maxsplit=-1)`.
+fn rsplit(s: &str, args: &[JValue]) -> Result<JValue, JError> {
+    let sep = args
+        .first()
+        .filter(|v| !v.is_none())
+        .and_then(|v| v.as_str());
+    let maxsplit = args.get(1).and_then(|v| v.as_i64()).unwrap_or(-1);
+    let parts: Vec<String> = match sep {
+        Some("") => return Err(JError::new(ErrorKind::InvalidOperation, "empty separator")),
+        Some(sep) if maxsplit < 0 => s.split(sep).map(str::to_string).collect(),
+        Some(sep) => {
+            let mut parts: Vec<String> = s
+                .rsplitn(maxsplit as usize + 1, sep)
+                .map(str::to_string)
+                .collect();
+            parts.reverse();
+            parts
+        }
+        None => {
+            // Split on whitespace runs from the right; the leftmost part keeps its inner
+            // whitespace.
+            let mut rest = s.trim();
+            let mut parts = Vec::new();
+            let mut splits = 0;
+            while !rest.is_empty() && (maxsplit < 0 || splits < maxsplit) {
+                match rest.rfind(char::is_whitespace) {
+                    Some(cut) => {
+                        parts.push(rest[cut..].trim_start().to_string());
+                        rest = rest[..cut].trim_end();
+                        splits += 1;
+                    }
+                    None => break,
+                }
+            }
+            if !rest.is_empty() {
+                parts.push(rest.to_string());
+            }
+            parts.reverse();
+            parts
+        }
+    };
+    Ok(parts.into_iter().map(JValue::from).collect())
 }
