@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod generator;
+pub mod template_cases;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
