@@ -207,10 +207,11 @@ impl RunState {
             .get(&Key::from("ansible_connection"))
             .and_then(Value::as_str)
             .map(str::to_string);
-        let implicit = self
-            .inventory
-            .host_id(host)
-            .is_some_and(|id| self.inventory.host(id).implicit);
+        // Like Ansible's implicit localhost, `localhost` outside the inventory is local.
+        let implicit = match self.inventory.host_id(host) {
+            Some(id) => self.inventory.host(id).implicit,
+            None => matches!(host, "localhost" | "127.0.0.1" | "::1"),
+        };
         let kind = self
             .opts
             .connection

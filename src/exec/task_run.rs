@@ -700,7 +700,11 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
                 let msg = e.msg.replace(modules::args::MODULE_NAME, &ht.task.action);
                 r.insert("msg".into(), Value::Str(msg));
             }
-            r.insert("failed".into(), b(true));
+            if e.unreachable {
+                r.insert("unreachable".into(), b(true));
+            } else {
+                r.insert("failed".into(), b(true));
+            }
             if !r.contains_key(&Key::from("changed")) {
                 r.insert("changed".into(), b(false));
             }

@@ -72,6 +72,8 @@ pub trait Apply: Send + Sync {
 pub struct ModuleError {
     pub msg: String,
     pub result: Map,
+    /// The host could not be reached at all (Ansible's UNREACHABLE, not a failure).
+    pub unreachable: bool,
 }
 
 impl ModuleError {
@@ -79,6 +81,7 @@ impl ModuleError {
         ModuleError {
             msg: msg.into(),
             result: Map::new(),
+            unreachable: false,
         }
     }
     pub fn with(mut self, key: &str, value: Value) -> Self {
@@ -89,7 +92,9 @@ impl ModuleError {
 
 impl From<crate::connection::ConnectionError> for ModuleError {
     fn from(e: crate::connection::ConnectionError) -> Self {
-        ModuleError::new(e.to_string())
+        let mut err = ModuleError::new(e.to_string());
+        err.unreachable = matches!(e, crate::connection::ConnectionError::Unreachable(_));
+        err
     }
 }
 
