@@ -573,12 +573,27 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
         .and_then(Value::as_str)
         .unwrap_or("__omit_place_holder__")
         .to_string();
-    let args = match env.templar.template(&Value::Map(ht.task.args.clone()), ctx) {
-        Ok(v) => match drop_omitted(v, &omit) {
-            Some(Value::Map(m)) => m,
-            _ => Map::new(),
-        },
-        Err(e) => return failed_result(format!("{e}")),
+    // Each argument is rendered on its own so that an error can name it, as Ansible does.
+    let mut rendered = Map::new();
+    for (k, v) in &ht.task.args {
+        match env.templar.template(v, ctx) {
+            Ok(v) => {
+                rendered.insert(k.clone(), v);
+            }
+            Err(e) => {
+                let mut r = failed_result(format!(
+                    "Task failed: Finalization of task args for '{}' failed: Error while resolving value for '{}': {e}",
+                    fqcn(&ht.task.action),
+                    crate::output::python_repr::python_str(&Value::from_key(k))
+                ));
+                r.shift_remove(&Key::from("changed"));
+                return r;
+            }
+        }
+    }
+    let args = match drop_omitted(Value::Map(rendered), &omit) {
+        Some(Value::Map(m)) => m,
+        _ => Map::new(),
     };
     let check_mode = match ht.kw_bool(env, "check_mode", ctx) {
         Ok(Some(v)) => v,
