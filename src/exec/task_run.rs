@@ -81,6 +81,14 @@ impl HostTask {
         }
     }
 
+    /// `no_log`: the result is censored in every report (the registered value is not).
+    fn no_log(&self, env: &TaskEnv, ctx: &VarContext) -> bool {
+        self.kw_bool(env, "no_log", ctx)
+            .ok()
+            .flatten()
+            .unwrap_or(false)
+    }
+
     fn register_name(&self) -> Option<String> {
         self.task
             .own()
@@ -104,6 +112,9 @@ pub async fn run_host_task(env: &TaskEnv, ht: &HostTask) -> Outcome {
     let mut result = result;
     if !result.contains_key(&Key::from("changed")) {
         result.insert("changed".into(), b(false));
+    }
+    if ht.no_log(env, &ht.ctx) {
+        result.insert("_ansible_no_log".into(), b(true));
     }
     let ignore = ht
         .kw_bool(env, "ignore_errors", &ht.ctx)
@@ -344,6 +355,9 @@ async fn run_loop(env: &TaskEnv, ht: &HostTask, lookup: Option<&str>, expr: &Val
         }
         if !res.contains_key(&Key::from("changed")) {
             res.insert("changed".into(), b(false));
+        }
+        if ht.no_log(env, &ctx) {
+            res.insert("_ansible_no_log".into(), b(true));
         }
         let kind = result_kind(&res);
         env.callback.item_result(&ht.info, &ht.label, kind, &res);

@@ -136,6 +136,9 @@ impl DefaultCallback {
         let indent = matches!(result.get(&Key::from("_ansible_verbose_always")), Some(v) if v.is_truthy())
             || self.verbosity > 2;
         let mut clean = strip_internal(result);
+        // Callbacks never see these flags (ansible-core's task result drops them).
+        clean.shift_remove(&Key::from("failed"));
+        clean.shift_remove(&Key::from("skipped"));
         if self.verbosity < 3 {
             clean.shift_remove(&Key::from("invocation"));
             clean.shift_remove(&Key::from("diff"));
@@ -151,6 +154,105 @@ impl DefaultCallback {
         }
     }
 
+    fn show_host_result(
+        &self,
+        task: &TaskInfo,
+        label: &str,
+        kind: ResultKind,
+        result: &Map,
+        ignored: bool,
+    ) {
+        self.ensure_banner(task);
+        self.warnings(result);
+        let is_include = matches!(
+            task.action.as_str(),
+            "include_tasks" | "include_role" | "include"
+        );
+        let looped = task.has_loop && result.contains_key(&Key::from("results"));
+        let mut shown = clean_debug(&task.action, result);
+        shown.shift_remove(&Key::from("results"));
+        match kind {
+            ResultKind::Ok | ResultKind::Changed => {
+                // A loop's items were reported one by one; the task line is not repeated.
+                if is_include || looped {
+                    return;
+                }
+                let (word, color) = if kind == ResultKind::Changed {
+                    ("changed", CHANGED)
+                } else {
+                    ("ok", OK)
+                };
+                let mut msg = format!("{word}: [{label}]");
+                if self.verbose(result, 0) {
+                    msg.push_str(&format!(" => {}", self.dump(&shown)));
+                }
+                self.display(&msg, Some(color));
+            }
+            ResultKind::Skipped => {
+                let mut msg = format!("skipping: [{label}]");
+                if self.verbose(result, 0) {
+                    msg.push_str(&format!(" => {}", self.dump(&shown)));
+                }
+                self.display(&msg, Some(SKIP));
+            }
+            ResultKind::Failed => {
+                if !looped {
+                    shown.shift_remove(&Key::from("failed"));
+                    let msg = format!("fatal: [{label}]: FAILED! => {}", self.dump(&shown));
+                    self.display(&msg, Some(ERROR));
+                }
+                if ignored {
+                    self.display("...ignoring", Some(SKIP));
+                }
+            }
+            ResultKind::Unreachable => {
+                let msg = format!("fatal: [{label}]: UNREACHABLE! => {}", self.dump(&shown));
+                self.display(&msg, Some(UNREACHABLE));
+                if ignored {
+                    self.display("...ignoring", Some(SKIP));
+                }
+            }
+        }
+    }
+
+    fn show_item_result(&self, task: &TaskInfo, label: &str, kind: ResultKind, result: &Map) {
+        let include = matches!(task.action.as_str(), "include_tasks" | "include_role");
+        if include && matches!(kind, ResultKind::Ok | ResultKind::Changed) {
+            return;
+        }
+        self.ensure_banner(task);
+        self.warnings(result);
+        let item = item_label(result);
+        let shown = clean_debug(&task.action, result);
+        match kind {
+            ResultKind::Ok | ResultKind::Changed => {
+                let (word, color) = if kind == ResultKind::Changed {
+                    ("changed", CHANGED)
+                } else {
+                    ("ok", OK)
+                };
+                let mut msg = format!("{word}: [{label}] => (item={item})");
+                if self.verbose(result, 0) {
+                    msg.push_str(&format!(" => {}", self.dump(&shown)));
+                }
+                self.display(&msg, Some(color));
+            }
+            ResultKind::Skipped => {
+                let mut msg = format!("skipping: [{label}] => (item={item}) ");
+                if self.verbose(result, 0) {
+                    msg.push_str(&format!(" => {}", self.dump(&shown)));
+                }
+                self.display(&msg, Some(SKIP));
+            }
+            ResultKind::Failed | ResultKind::Unreachable => {
+                let mut shown = shown;
+                shown.shift_remove(&Key::from("failed"));
+                let msg = format!("failed: [{label}] (item={item}) => {}", self.dump(&shown));
+                self.display(&msg, Some(ERROR));
+            }
+        }
+    }
+
     /// Ansible 2.19 explains each task failure on stderr, pointing at the task.
     fn error_block(&self, task: &TaskInfo, result: &Map) {
         let Some(msg) = result.get(&Key::from("msg")) else {
@@ -162,16 +264,17 @@ impl DefaultCallback {
         } else {
             "Module"
         };
-        let text = crate::output::error_excerpt::error_block(
-            &if msg.starts_with("Task failed:") {
-                msg.clone()
-            } else {
-                format!("Task failed: {kind} failed: {msg}")
-            },
-            &task.file,
-            task.line,
-            task.column,
-        );
+        let text = if msg.starts_with("Task failed:") {
+            msg
+        } else {
+            format!("Task failed: {kind} failed: {msg}")
+        };
+        self.error_text(task, &text);
+    }
+
+    fn error_text(&self, task: &TaskInfo, message: &str) {
+        let text =
+            crate::output::error_excerpt::error_block(message, &task.file, task.line, task.column);
         let fresh = self
             .errors_shown
             .lock()
@@ -190,6 +293,41 @@ impl DefaultCallback {
             }
         }
     }
+}
+
+fn no_log(result: &Map) -> bool {
+    matches!(
+        result.get(&Key::from("_ansible_no_log")),
+        Some(Value::Bool(true))
+    )
+}
+
+/// What a `no_log` result shows: a few bookkeeping keys and the notice, nothing the task
+/// returned.
+pub fn censor(result: &Map) -> Map {
+    const PRESERVE: &[&str] = &["attempts", "changed", "retries", "_ansible_no_log"];
+    let mut out: Map = result
+        .iter()
+        .filter(|(k, _)| k.as_str().is_some_and(|s| PRESERVE.contains(&s)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Some(Value::List(items)) = result.get(&Key::from("results")) {
+        let items = items
+            .iter()
+            .map(|i| match i {
+                Value::Map(m) => Value::Map(censor(m)),
+                other => other.clone(),
+            })
+            .collect();
+        out.insert("results".into(), Value::List(items));
+    }
+    out.insert(
+        "censored".into(),
+        Value::Str(
+            "the output has been hidden due to the fact that 'no_log: true' was specified for this result".into(),
+        ),
+    );
+    out
 }
 
 /// Remove `_ansible_*` keys at every level, as `strip_internal_keys` does.
@@ -279,96 +417,26 @@ impl Callback for DefaultCallback {
         result: &Map,
         ignored: bool,
     ) {
-        self.ensure_banner(task);
-        self.warnings(result);
-        let is_include = matches!(
-            task.action.as_str(),
-            "include_tasks" | "include_role" | "include"
-        );
-        let looped = task.has_loop && result.contains_key(&Key::from("results"));
-        let mut shown = clean_debug(&task.action, result);
-        shown.shift_remove(&Key::from("results"));
-        match kind {
-            ResultKind::Ok | ResultKind::Changed => {
-                // A loop's items were reported one by one; the task line is not repeated.
-                if is_include || looped {
-                    return;
-                }
-                let (word, color) = if kind == ResultKind::Changed {
-                    ("changed", CHANGED)
-                } else {
-                    ("ok", OK)
-                };
-                let mut msg = format!("{word}: [{label}]");
-                if self.verbose(result, 0) {
-                    msg.push_str(&format!(" => {}", self.dump(&shown)));
-                }
-                self.display(&msg, Some(color));
+        if no_log(result) {
+            // Unlike ansible-core, roller hides a no_log task's error message too.
+            let hidden = censor(result);
+            if kind == ResultKind::Failed {
+                self.error_text(task, "Task failed: the error message is hidden by no_log");
             }
-            ResultKind::Skipped => {
-                let mut msg = format!("skipping: [{label}]");
-                if self.verbose(result, 0) {
-                    msg.push_str(&format!(" => {}", self.dump(&shown)));
-                }
-                self.display(&msg, Some(SKIP));
+            self.show_host_result(task, label, kind, &hidden, ignored);
+        } else {
+            if kind == ResultKind::Failed
+                && !(task.has_loop && result.contains_key(&Key::from("results")))
+            {
+                self.error_block(task, result);
             }
-            ResultKind::Failed => {
-                if !looped {
-                    self.error_block(task, result);
-                    shown.shift_remove(&Key::from("failed"));
-                    let msg = format!("fatal: [{label}]: FAILED! => {}", self.dump(&shown));
-                    self.display(&msg, Some(ERROR));
-                }
-                if ignored {
-                    self.display("...ignoring", Some(SKIP));
-                }
-            }
-            ResultKind::Unreachable => {
-                let msg = format!("fatal: [{label}]: UNREACHABLE! => {}", self.dump(&shown));
-                self.display(&msg, Some(UNREACHABLE));
-                if ignored {
-                    self.display("...ignoring", Some(SKIP));
-                }
-            }
+            self.show_host_result(task, label, kind, result, ignored);
         }
     }
 
     fn item_result(&self, task: &TaskInfo, label: &str, kind: ResultKind, result: &Map) {
-        let include = matches!(task.action.as_str(), "include_tasks" | "include_role");
-        if include && matches!(kind, ResultKind::Ok | ResultKind::Changed) {
-            return;
-        }
-        self.ensure_banner(task);
-        self.warnings(result);
-        let item = item_label(result);
-        let shown = clean_debug(&task.action, result);
-        match kind {
-            ResultKind::Ok | ResultKind::Changed => {
-                let (word, color) = if kind == ResultKind::Changed {
-                    ("changed", CHANGED)
-                } else {
-                    ("ok", OK)
-                };
-                let mut msg = format!("{word}: [{label}] => (item={item})");
-                if self.verbose(result, 0) {
-                    msg.push_str(&format!(" => {}", self.dump(&shown)));
-                }
-                self.display(&msg, Some(color));
-            }
-            ResultKind::Skipped => {
-                let mut msg = format!("skipping: [{label}] => (item={item}) ");
-                if self.verbose(result, 0) {
-                    msg.push_str(&format!(" => {}", self.dump(&shown)));
-                }
-                self.display(&msg, Some(SKIP));
-            }
-            ResultKind::Failed | ResultKind::Unreachable => {
-                let mut shown = shown;
-                shown.shift_remove(&Key::from("failed"));
-                let msg = format!("failed: [{label}] (item={item}) => {}", self.dump(&shown));
-                self.display(&msg, Some(ERROR));
-            }
-        }
+        let censored = no_log(result).then(|| censor(result));
+        self.show_item_result(task, label, kind, censored.as_ref().unwrap_or(result));
     }
 
     fn retry(&self, task: &TaskInfo, label: &str, result: &Map) {

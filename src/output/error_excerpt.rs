@@ -21,7 +21,7 @@ pub fn origin_block(path: &Path, line: Option<usize>, column: Option<usize>) -> 
     out.push_str("\n\n");
     let width = line.to_string().len();
     for n in line.saturating_sub(2).max(1)..=line {
-        out.push_str(&format!("{n:<width$} {}\n", lines[n - 1]));
+        out.push_str(&format!("{n:>width$} {}\n", lines[n - 1]));
     }
     if let Some(col) = column {
         out.push_str(&format!("{}^ column {col}\n", " ".repeat(width + col)));
