@@ -2,6 +2,8 @@
 //! trait only, so one implementation of a module serves every connection.
 
 pub mod local;
+pub mod ssh;
+pub mod ssh_options;
 
 use std::time::Duration;
 

@@ -3,6 +3,7 @@
 
 pub mod batches;
 pub mod conditions;
+pub mod connections;
 pub mod facts;
 pub mod host_state;
 pub mod includes;

@@ -5,16 +5,13 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use async_trait::async_trait;
-
 use super::batches::serial_batches;
 use super::options::RunOptions;
 use super::play_run::{OMIT, PlayEnd, PlayRun};
 use super::stats::Stats;
 use super::task_run::TaskEnv;
 use super::variables::{HostData, Snapshot, play_context};
-use crate::connection::local::Local;
-use crate::connection::{Command, Connection, ConnectionError, Output};
+use crate::connection::Connection;
 use crate::inventory::model::{ALL, Inventory};
 use crate::inventory::{Selector, VarsResolver};
 use crate::playbook::model::{Play, Playbook};
@@ -43,16 +40,7 @@ pub struct RunState {
     pub roles_path: Vec<PathBuf>,
     pub playbook_dir: PathBuf,
     pub end_play: bool,
-}
-
-/// A host roller cannot reach yet (SSH arrives with its own issue).
-struct NoConnection(String);
-
-#[async_trait]
-impl Connection for NoConnection {
-    async fn run(&self, _cmd: &Command) -> Result<Output, ConnectionError> {
-        Err(ConnectionError::Unreachable(self.0.clone()))
-    }
+    pub connections: super::connections::Connections,
 }
 
 impl RunState {
@@ -78,6 +66,7 @@ impl RunState {
             roles_path,
             playbook_dir,
             end_play: false,
+            connections: super::connections::Connections::new(),
         }
     }
 
@@ -198,38 +187,14 @@ impl RunState {
     }
 
     pub fn connection(&self, host: &str, snap: &Arc<Snapshot>) -> Arc<dyn Connection> {
-        let vars = snap
-            .hosts
-            .get(host)
-            .map(|h| h.inventory.clone())
-            .unwrap_or_default();
-        let declared = vars
-            .get(&Key::from("ansible_connection"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
         // Like Ansible's implicit localhost, `localhost` outside the inventory is local.
         let implicit = match self.inventory.host_id(host) {
             Some(id) => self.inventory.host(id).implicit,
             None => matches!(host, "localhost" | "127.0.0.1" | "::1"),
         };
-        let kind = self
-            .opts
-            .connection
-            .clone()
-            .or(declared)
-            .unwrap_or_else(|| {
-                if implicit {
-                    "local".into()
-                } else {
-                    "ssh".into()
-                }
-            });
-        match kind.as_str() {
-            "local" => Arc::new(Local),
-            other => Arc::new(NoConnection(format!(
-                "roller has no '{other}' connection yet; use ansible_connection=local for this host"
-            ))),
-        }
+        let ctx = play_context(snap, Some(host));
+        self.connections
+            .for_host(host, implicit, &ctx, &self.env.templar, &self.opts)
     }
 
     pub fn set_facts_gathered(&mut self, host: &str, facts: Map) {
@@ -512,6 +477,12 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
             if broken {
                 break;
             }
+        }
+    }
+    state.connections.close().await;
+    if let Ok(mut w) = state.connections.warnings.lock() {
+        for msg in w.drain(..) {
+            state.env.callback.warning(&msg);
         }
     }
     state.env.callback.recap(&state.stats, state.opts.check);
