@@ -65,6 +65,11 @@ pub trait Connection: Send + Sync {
     /// Run a shell script on the host and wait for it.
     async fn run(&self, cmd: &Command) -> Result<Output, ConnectionError>;
 
+    /// Whether this is the controller itself (some modules refuse to run there).
+    fn is_local(&self) -> bool {
+        false
+    }
+
     /// Write `content` to `path` on the host atomically, with `mode` if given.
     async fn put(
         &self,

@@ -15,8 +15,12 @@ pub mod fail;
 pub mod group_by;
 pub mod include_vars;
 pub mod pause;
+pub mod raw;
+pub mod reboot;
 pub mod set_fact;
 pub mod stat;
+pub mod systemd;
+pub mod wait_for_connection;
 
 use std::path::PathBuf;
 
@@ -126,6 +130,10 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "pause" => &pause::Pause,
         "stat" => &stat::Stat,
         "group_by" => &group_by::GroupBy,
+        "systemd" | "systemd_service" | "service" => &systemd::Systemd,
+        "reboot" => &reboot::Reboot,
+        "wait_for_connection" => &wait_for_connection::WaitForConnection,
+        "raw" => &raw::Raw,
         "include_vars" => &include_vars::IncludeVars,
         "add_host" => &add_host::AddHost,
         _ => return None,
