@@ -11,6 +11,8 @@ pub mod clock;
 pub mod command;
 pub mod debug;
 pub mod fail;
+pub mod file;
+mod file_attrs;
 pub mod group_by;
 pub mod pause;
 pub mod set_fact;
@@ -118,6 +120,7 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "shell" => &command::CommandModule { shell: true },
         "pause" => &pause::Pause,
         "stat" => &stat::Stat,
+        "file" => &file::File,
         "group_by" => &group_by::GroupBy,
         _ => return None,
     })

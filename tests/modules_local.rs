@@ -1,0 +1,215 @@
+//! Differential tests of the file modules (`file`, `copy`, `template`, `lineinfile`):
+//! the same playbook run by ansible-playbook and by roller over `connection: local`, each
+//! in its own scratch directory. Both must report the same status per task and leave
+//! identical trees (kinds, modes, contents, link targets) in `check`, first and second
+//! (idempotent) runs.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+use support::{TempDir, isolated_env, roller_bin, venv};
+
+/// What a tree holds: relative path → description.
+fn snapshot(root: &Path) -> BTreeMap<String, String> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let md = std::fs::symlink_metadata(&p).unwrap();
+            let mode = md.permissions().mode() & 0o7777;
+            let desc = if md.file_type().is_symlink() {
+                let target = std::fs::read_link(&p).unwrap();
+                let target = target.to_string_lossy();
+                let root_text = root.to_string_lossy();
+                format!("link -> {}", target.replace(root_text.as_ref(), "OUT"))
+            } else if md.is_dir() {
+                walk(root, &p, out);
+                format!("dir {mode:04o}")
+            } else {
+                let content = std::fs::read(&p).unwrap();
+                format!(
+                    "file {mode:04o} {:?}",
+                    String::from_utf8_lossy(&content).into_owned()
+                )
+            };
+            out.insert(rel, desc);
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// The per-task status words (`ok`, `changed`, `failed`, `skipping`) and the recap.
+fn statuses(stdout: &str) -> (Vec<String>, String) {
+    let mut st = Vec::new();
+    let mut recap = String::new();
+    for line in stdout.lines() {
+        for (prefix, word) in [
+            ("ok: [", "ok"),
+            ("changed: [", "changed"),
+            ("fatal: [", "failed"),
+            ("skipping: [", "skipping"),
+        ] {
+            if line.starts_with(prefix) {
+                st.push(word.to_string());
+            }
+        }
+        if line.starts_with("localhost ") && line.contains(" : ok=") {
+            recap = line
+                .split_whitespace()
+                .skip(2)
+                .collect::<Vec<_>>()
+                .join(" ");
+        }
+    }
+    (st, recap)
+}
+
+struct Tool {
+    name: &'static str,
+    dir: TempDir,
+}
+
+impl Tool {
+    fn out(&self) -> std::path::PathBuf {
+        self.dir.path().join("out")
+    }
+
+    fn run(&self, extra: &[&str]) -> (Vec<String>, String, String) {
+        let env = isolated_env(self.dir.path(), &[]);
+        let d = format!("d={}", self.out().display());
+        let mut cmd = if self.name == "ansible" {
+            Command::new(venv().join("bin/ansible-playbook"))
+        } else {
+            let mut c = Command::new(roller_bin());
+            c.arg("playbook");
+            c
+        };
+        cmd.args(["-e", &d])
+            .args(extra)
+            .arg("play.yml")
+            .current_dir(self.dir.path())
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let out = cmd.output().expect("run playbook");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (st, recap) = statuses(&stdout);
+        let log = format!(
+            "--- {} {:?} stdout:\n{stdout}\n--- stderr:\n{}",
+            self.name,
+            extra,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (st, recap, log)
+    }
+}
+
+/// Set up both tools' scratch dirs with the playbook, support files and initial `out/`
+/// files, then compare check, first and second runs (the second changes nothing when
+/// `idempotent`).
+fn differential(
+    label: &str,
+    play: &str,
+    files: &[(&str, &str)],
+    initial: &[(&str, &str)],
+    idempotent: bool,
+) {
+    let tools: Vec<Tool> = ["ansible", "roller"]
+        .into_iter()
+        .map(|name| Tool {
+            name,
+            dir: TempDir::new(&format!("modules-{label}-{name}")),
+        })
+        .collect();
+    for t in &tools {
+        std::fs::write(t.dir.path().join("play.yml"), play).unwrap();
+        for (rel, content) in files {
+            let p = t.dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, content).unwrap();
+        }
+        std::fs::create_dir_all(t.out()).unwrap();
+        for (rel, content) in initial {
+            let p = t.out().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, content).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+    let phases: [(&str, &[&str]); 3] = [
+        ("check", &["--check", "--diff"]),
+        ("first", &["--diff"]),
+        ("second", &[]),
+    ];
+    for (phase, args) in phases {
+        let before: Vec<_> = tools.iter().map(|t| snapshot(&t.out())).collect();
+        let runs: Vec<_> = tools.iter().map(|t| t.run(args)).collect();
+        let after: Vec<_> = tools.iter().map(|t| snapshot(&t.out())).collect();
+        let (a, r) = (&runs[0], &runs[1]);
+        assert_eq!(
+            a.0, r.0,
+            "{label} {phase}: task statuses differ\n{}\n{}",
+            a.2, r.2
+        );
+        assert_eq!(a.1, r.1, "{label} {phase}: recap differs\n{}\n{}", a.2, r.2);
+        assert_eq!(
+            after[0], after[1],
+            "{label} {phase}: trees differ\n{}\n{}",
+            a.2, r.2
+        );
+        if phase == "check" {
+            assert_eq!(before[1], after[1], "{label}: check mode changed the tree");
+        }
+        if phase == "second" && idempotent {
+            assert!(
+                a.1.contains("changed=0"),
+                "{label}: not idempotent under ansible\n{}",
+                a.2
+            );
+        }
+    }
+}
+
+const HEAD: &str = "- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n";
+
+#[test]
+fn file_states_modes_links() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - file: {path: "{{ d }}/dir/sub", state: directory, mode: "0750"}
+    - file: {path: "{{ d }}/dir/sub", state: directory, mode: "0750"}
+    - file: {path: "{{ d }}/made", state: directory}
+    - file: {path: "{{ d }}/made/t1", state: touch, mode: 0600}
+    - file: {path: "{{ d }}/existing", state: file, mode: "0640"}
+    - file: {path: "{{ d }}/existing", mode: "u+x,g+r,o-r"}
+    - file: {path: "{{ d }}/l1", src: existing, state: link}
+    - file: {path: "{{ d }}/l2", src: "{{ d }}/existing", state: link}
+    - file: {path: "{{ d }}/h1", src: "{{ d }}/existing", state: hard}
+    - file: {path: "{{ d }}/dir", state: directory, recurse: true, mode: "u=rwX,g=rX,o="}
+    - file: {path: "{{ d }}/gone", state: absent}
+    - file: {path: "{{ d }}/gonedir", state: absent}
+    - file: {path: "{{ d }}/never", state: absent}
+    - file: {path: "{{ d }}/missing", state: file}
+      ignore_errors: true
+"#
+    );
+    differential(
+        "file",
+        &play,
+        &[],
+        &[
+            ("existing", "data\n"),
+            ("gone", "x"),
+            ("gonedir/a/b", "y"),
+            ("dir/f", "z"),
+        ],
+        false,
+    );
+}
