@@ -39,6 +39,11 @@ fn snapshot(root: &Path) -> BTreeMap<String, String> {
                     String::from_utf8_lossy(&content).into_owned()
                 )
             };
+            // Backups are named `<file>.<pid>.<date>@<time>~`: keep only what is stable.
+            static BACKUP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+                regex::Regex::new(r"\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$").unwrap()
+            });
+            let rel = BACKUP.replace(&rel, ".BACKUP~").into_owned();
             out.insert(rel, desc);
         }
     }
@@ -211,5 +216,36 @@ fn file_states_modes_links() {
             ("dir/f", "z"),
         ],
         false,
+    );
+}
+
+#[test]
+fn copy_content_src_and_attributes() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - copy: {content: "x=1\n", dest: "{{ d }}/c1", mode: "0640"}
+    - copy: {content: "x=2\n", dest: "{{ d }}/existing"}
+    - copy: {content: "same\n", dest: "{{ d }}/same", mode: "0600"}
+    - copy: {src: f1.txt, dest: "{{ d }}/"}
+    - copy: {src: f1.txt, dest: "{{ d }}/newdir/"}
+    - copy: {src: f1.txt, dest: "{{ d }}/adir"}
+    - copy: {src: f1.txt, dest: "{{ d }}/kept", force: false}
+    - copy: {content: "abc", dest: "{{ d }}/backed", backup: true}
+    - copy: {content: "v", dest: "{{ d }}/nodir/x"}
+      ignore_errors: true
+"#
+    );
+    differential(
+        "copy",
+        &play,
+        &[("files/f1.txt", "from file\n")],
+        &[
+            ("existing", "old\n"),
+            ("same", "same\n"),
+            ("kept", "keep me\n"),
+            ("backed", "old\n"),
+            ("adir/.keep", ""),
+        ],
+        true,
     );
 }

@@ -225,10 +225,15 @@ impl Module for File {
             "directory" => plan_directory(cx, &path, &st, &attrs, &ids, recurse, &probe),
             "touch" => {
                 let (mut before, mut after) = initial_diff(&path, "touch", prev);
-                let cur = st
-                    .clone()
-                    .unwrap_or_else(|| probe.new_path_stat(Kind::File));
-                let ch = plan_attrs(&attrs, &ids, &cur, &path)?;
+                let ch = match &st {
+                    Some(cur) => plan_attrs(&attrs, &ids, cur, &path)?,
+                    None => file_attrs::plan_new_attrs(
+                        &attrs,
+                        &ids,
+                        &probe.new_path_stat(Kind::File),
+                        &path,
+                    )?,
+                };
                 add_attr_diff(&mut before, &mut after, &ch);
                 let base = result([("dest", s(&path))]);
                 let mut preview = base.clone();
@@ -356,7 +361,7 @@ fn plan_directory(
     if prev == "absent" {
         // mkdir -p, with the attributes applied to every directory created.
         let fresh = probe.new_path_stat(Kind::Directory);
-        let ch = plan_attrs(attrs, ids, &fresh, path)?;
+        let ch = file_attrs::plan_new_attrs(attrs, ids, &fresh, path)?;
         add_attr_diff(&mut before, &mut after, &ch);
         let mut script = String::new();
         let mut cur = String::new();

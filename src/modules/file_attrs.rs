@@ -379,6 +379,27 @@ pub fn plan_attrs(
     st: &PathStat,
     path: &str,
 ) -> Result<AttrChange, ModuleError> {
+    attrs_change(attrs, ids, st, path, false)
+}
+
+/// For a path the module is about to create: an owner or group unknown on the target now
+/// is not an error yet (an earlier task may create it; Ansible only fails when applying).
+pub fn plan_new_attrs(
+    attrs: &FileAttrs,
+    ids: &Ids,
+    st: &PathStat,
+    path: &str,
+) -> Result<AttrChange, ModuleError> {
+    attrs_change(attrs, ids, st, path, true)
+}
+
+fn attrs_change(
+    attrs: &FileAttrs,
+    ids: &Ids,
+    st: &PathStat,
+    path: &str,
+    lenient: bool,
+) -> Result<AttrChange, ModuleError> {
     let mut ch = AttrChange::default();
     if let (Some(name), Some(uid)) = (&attrs.owner, &ids.uid) {
         match uid {
@@ -388,6 +409,7 @@ pub fn plan_attrs(
                 ch.before.insert("owner".into(), Value::Int(st.uid.into()));
                 ch.after.insert("owner".into(), Value::Int((*uid).into()));
             }
+            Err(_) if lenient => ch.owner = Some(name.clone()),
             Err(_) => {
                 return Err(ModuleError::new(format!(
                     "chown failed: failed to look up user {name}"
@@ -404,6 +426,7 @@ pub fn plan_attrs(
                 ch.before.insert("group".into(), Value::Int(st.gid.into()));
                 ch.after.insert("group".into(), Value::Int((*gid).into()));
             }
+            Err(_) if lenient => ch.group = Some(name.clone()),
             Err(_) => {
                 return Err(ModuleError::new(format!(
                     "chgrp failed: failed to look up group {name}"

@@ -9,7 +9,9 @@ pub mod args;
 pub mod assert;
 pub mod clock;
 pub mod command;
+pub mod copy;
 pub mod debug;
+mod digest;
 pub mod fail;
 pub mod file;
 mod file_attrs;
@@ -121,6 +123,7 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "pause" => &pause::Pause,
         "stat" => &stat::Stat,
         "file" => &file::File,
+        "copy" => &copy::Copy,
         "group_by" => &group_by::GroupBy,
         _ => return None,
     })
