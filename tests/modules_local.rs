@@ -249,3 +249,32 @@ fn copy_content_src_and_attributes() {
         true,
     );
 }
+
+#[test]
+fn template_simple_variables() {
+    let play = "- hosts: localhost\n  connection: local\n  gather_facts: false\n  vars: {who: world, broker_port: 9092}\n  tasks:\n"
+        .to_string()
+        + r#"    - template: {src: server.properties.j2, dest: "{{ d }}/server.properties", mode: "0640"}
+    - template: {src: server.properties.j2, dest: "{{ d }}/"}
+    - template: {src: managed.j2, dest: "{{ d }}/managed"}
+    - template: {src: server.properties.j2, dest: "{{ d }}/changed"}
+    - template: {src: missing.j2, dest: "{{ d }}/x"}
+      ignore_errors: true
+"#;
+    differential(
+        "template",
+        &play,
+        &[
+            (
+                "templates/server.properties.j2",
+                "# for {{ who }}\nlisteners=PLAINTEXT://:{{ broker_port }}\n\n",
+            ),
+            (
+                "templates/managed.j2",
+                "# {{ ansible_managed }}\n{{ template_path }}\n",
+            ),
+        ],
+        &[("changed", "old\n")],
+        true,
+    );
+}

@@ -19,6 +19,7 @@ pub mod group_by;
 pub mod pause;
 pub mod set_fact;
 pub mod stat;
+pub mod template;
 
 use std::path::PathBuf;
 
@@ -124,6 +125,7 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "stat" => &stat::Stat,
         "file" => &file::File,
         "copy" => &copy::Copy,
+        "template" => &template::Template,
         "group_by" => &group_by::GroupBy,
         _ => return None,
     })
