@@ -278,3 +278,62 @@ fn template_simple_variables() {
         true,
     );
 }
+
+#[test]
+fn lineinfile_edits() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - lineinfile: {path: "{{ d }}/cfg", line: "y=2"}
+    - lineinfile: {path: "{{ d }}/cfg", line: "x=3", regexp: "^x="}
+    - lineinfile: {path: "{{ d }}/cfg", line: "first", insertbefore: BOF}
+    - lineinfile: {path: "{{ d }}/cfg", line: "after-a", insertafter: "^a"}
+    - lineinfile: {path: "{{ d }}/cfg", line: "before-b", insertbefore: "^b"}
+    - lineinfile: {path: "{{ d }}/cfg", line: 'port=\1\2', regexp: '^listen=(\d+)(.*)$', backrefs: true}
+    - lineinfile: {path: "{{ d }}/cfg", line: 'nomatch=\1', regexp: '^zzz=(.*)$', backrefs: true}
+    - lineinfile: {path: "{{ d }}/cfg", regexp: "^rm", state: absent}
+    - lineinfile: {path: "{{ d }}/cfg", line: "gone", state: absent}
+    - lineinfile: {path: "{{ d }}/cfg", line: "z=1", mode: "0600"}
+    - lineinfile: {path: "{{ d }}/cfg", search_string: "needle", line: "found needle"}
+    - lineinfile: {path: "{{ d }}/new/sub/file", line: "a", create: true, mode: "0640"}
+    - lineinfile: {path: "{{ d }}/nofile", line: "a"}
+      ignore_errors: true
+    - lineinfile: {path: "{{ d }}/nofile", line: "a", state: absent}
+    - lineinfile: {path: "{{ d }}/noeol", line: "b", backup: true}
+"#
+    );
+    differential(
+        "lineinfile",
+        &play,
+        &[],
+        &[
+            (
+                "cfg",
+                "a\nb\nx=1\nlisten=9092 #c\nrm1\nrm2\ngone\nsome needle here\n",
+            ),
+            ("noeol", "a"),
+        ],
+        false,
+    );
+}
+
+#[test]
+fn lineinfile_idempotent_config() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - lineinfile: {path: "{{ d }}/server.properties", regexp: "^broker.id=", line: "broker.id=1"}
+    - lineinfile: {path: "{{ d }}/server.properties", regexp: "^#?log.dirs=", line: "log.dirs=/var/lib/kafka"}
+    - lineinfile: {path: "{{ d }}/server.properties", line: "auto.create.topics.enable=false", insertafter: "^broker.id="}
+    - lineinfile: {path: "{{ d }}/server.properties", regexp: "^zookeeper", state: absent}
+"#
+    );
+    differential(
+        "lineinfile-idem",
+        &play,
+        &[],
+        &[(
+            "server.properties",
+            "broker.id=0\n#log.dirs=/tmp\nzookeeper.connect=zk:2181\nnum.partitions=1\n",
+        )],
+        true,
+    );
+}

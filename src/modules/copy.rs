@@ -325,47 +325,19 @@ pub(crate) async fn plan_copy(
     } else {
         None
     };
-    if backup && exists {
-        script.push_str(&format!(
-            "_b={q}.$$.$(date +%Y-%m-%d@%H:%M:%S~)\ncp -p -- {q} \"$_b\"\nprintf 'B|%s\\n' \"$_b\"\n"
-        ));
-    }
-    let tmpl = shell_quote(&format!("{parent}/.roller.XXXXXX"));
-    script.push_str(&format!(
-        "_t=$(mktemp {tmpl})\ntrap 'rm -f \"$_t\"' EXIT\ncat > \"$_t\"\n"
-    ));
-    // Replacing keeps the old file's owner and mode (Ansible's atomic_move); a new file
-    // gets the umask's.
-    let base_st = match st.as_ref().filter(|s| s.kind != Kind::Link) {
-        Some(old) => {
-            script.push_str(&format!(
-                "chown {}:{} \"$_t\" 2>/dev/null || true\n",
-                old.uid, old.gid
-            ));
-            old.clone()
-        }
-        None => probe.new_path_stat(Kind::File),
-    };
+    let old = st.as_ref().filter(|s| s.kind != Kind::Link);
+    let base_st = old
+        .cloned()
+        .unwrap_or_else(|| probe.new_path_stat(Kind::File));
     let ch = plan_new_attrs(&attrs, &ids, &base_st, &dest)?;
-    script.push_str(&format!(
-        "chmod {:o} \"$_t\"\n",
-        ch.mode.unwrap_or(base_st.mode)
-    ));
-    let mut ch_no_mode = ch.clone();
-    ch_no_mode.mode = None;
-    script.push_str(&ch_no_mode.script("\"$_t\""));
-    if let Some(m) = ch.mode {
-        // chown may clear set-id bits: the mode goes last.
-        script.push_str(&format!("chmod {m:o} \"$_t\"\n"));
-    }
-    if let Some(v) = &validate {
-        let cmd = v.replace("%s", "\"$_t\"");
-        script.push_str(&format!(
-            "_v=$( {{ {cmd} ; }} 2>&1) || {{ printf 'failed to validate: %s\\n' \"$_v\" >&2; exit 1; }}\n"
-        ));
-    }
-    script.push_str(&format!(
-        "mv -f -- \"$_t\" {q}\ntrap - EXIT\nprintf 'X|%s\\n' \"$_t\"\n_rs {q} R\n"
+    script.push_str(&replace_script(
+        &dest,
+        &parent,
+        backup && exists,
+        old,
+        &base_st,
+        &ch,
+        validate.as_deref(),
     ));
     let base = result([
         ("dest", s(&dest)),
@@ -383,7 +355,60 @@ pub(crate) async fn plan_copy(
     })
 }
 
-fn parent_of(path: &str) -> String {
+/// Shell lines replacing `dest` atomically with the content on stdin: a temporary file
+/// beside it, the old file's owner and mode kept (Ansible's `atomic_move`) or the umask's
+/// for a new file, then `ch` applied, `validate` run, and the rename. Prints `B|backup`
+/// (when `backup`), `X|tmpname` and the `R` stat of the result.
+pub(crate) fn replace_script(
+    dest: &str,
+    parent: &str,
+    backup: bool,
+    old: Option<&PathStat>,
+    base_st: &PathStat,
+    ch: &super::file_attrs::AttrChange,
+    validate: Option<&str>,
+) -> String {
+    let q = shell_quote(dest);
+    let mut script = String::new();
+    if backup {
+        script.push_str(&format!(
+            "_b={q}.$$.$(date +%Y-%m-%d@%H:%M:%S~)\ncp -p -- {q} \"$_b\"\nprintf 'B|%s\\n' \"$_b\"\n"
+        ));
+    }
+    let tmpl = shell_quote(&format!("{parent}/.roller.XXXXXX"));
+    script.push_str(&format!(
+        "_t=$(mktemp {tmpl})\ntrap 'rm -f \"$_t\"' EXIT\ncat > \"$_t\"\n"
+    ));
+    if let Some(old) = old {
+        script.push_str(&format!(
+            "chown {}:{} \"$_t\" 2>/dev/null || true\n",
+            old.uid, old.gid
+        ));
+    }
+    script.push_str(&format!(
+        "chmod {:o} \"$_t\"\n",
+        ch.mode.unwrap_or(base_st.mode)
+    ));
+    let mut ch_no_mode = ch.clone();
+    ch_no_mode.mode = None;
+    script.push_str(&ch_no_mode.script("\"$_t\""));
+    if let Some(m) = ch.mode {
+        // chown may clear set-id bits: the mode goes last.
+        script.push_str(&format!("chmod {m:o} \"$_t\"\n"));
+    }
+    if let Some(v) = validate {
+        let cmd = v.replace("%s", "\"$_t\"");
+        script.push_str(&format!(
+            "_v=$( {{ {cmd} ; }} 2>&1) || {{ printf 'failed to validate: %s\\n' \"$_v\" >&2; exit 1; }}\n"
+        ));
+    }
+    script.push_str(&format!(
+        "mv -f -- \"$_t\" {q}\ntrap - EXIT\nprintf 'X|%s\\n' \"$_t\"\n_rs {q} R\n"
+    ));
+    script
+}
+
+pub(crate) fn parent_of(path: &str) -> String {
     match path.trim_end_matches('/').rsplit_once('/') {
         Some(("", _)) => "/".to_string(),
         Some((d, _)) => d.to_string(),

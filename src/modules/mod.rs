@@ -16,6 +16,7 @@ pub mod fail;
 pub mod file;
 mod file_attrs;
 pub mod group_by;
+pub mod lineinfile;
 pub mod pause;
 pub mod set_fact;
 pub mod stat;
@@ -126,6 +127,7 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "file" => &file::File,
         "copy" => &copy::Copy,
         "template" => &template::Template,
+        "lineinfile" => &lineinfile::LineInFile,
         "group_by" => &group_by::GroupBy,
         _ => return None,
     })
