@@ -337,3 +337,29 @@ fn lineinfile_idempotent_config() {
         true,
     );
 }
+
+#[test]
+fn copy_remote_src() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - copy: {src: "{{ d }}/srcfile", dest: "{{ d }}/r1", remote_src: true}
+    - copy: {src: "{{ d }}/srcfile", dest: "{{ d }}/adir", remote_src: true, mode: "0600"}
+    - copy: {src: "{{ d }}/srcfile", dest: "{{ d }}/same", remote_src: true}
+    - copy: {src: "{{ d }}/srcfile", dest: "{{ d }}/other", remote_src: true, mode: "u=rw,g=r"}
+    - copy: {src: "{{ d }}/nosuch", dest: "{{ d }}/x", remote_src: true}
+      ignore_errors: true
+"#
+    );
+    differential(
+        "copy-remote",
+        &play,
+        &[],
+        &[
+            ("srcfile", "secret\n"),
+            ("adir/.keep", ""),
+            ("same", "secret\n"),
+            ("other", "old\n"),
+        ],
+        true,
+    );
+}

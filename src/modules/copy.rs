@@ -100,9 +100,7 @@ impl Module for Copy {
         known.extend_from_slice(file_attrs::COMMON_ARGS);
         check_known(args, &known)?;
         if boolean(args, "remote_src", false)? {
-            return Err(ModuleError::new(
-                "roller's copy does not support remote_src yet",
-            ));
+            return plan_remote_copy(cx, args).await;
         }
         let src = string(args, "src")?;
         let content = get(args, "content");
@@ -474,7 +472,9 @@ impl Apply for WriteFile {
         let probe = apply_script(cx, &self.script, self.stdin.clone()).await?;
         let mut r = self.base.clone();
         r.insert("changed".into(), Value::Bool(true));
-        if let Some(t) = probe.get("X") {
+        if let Some(t) = probe.get("X")
+            && !r.contains_key(&file_attrs::key("src"))
+        {
             r.insert("src".into(), s(t));
         }
         if let Some(b) = probe.get("B") {
@@ -483,4 +483,138 @@ impl Apply for WriteFile {
         r.extend(path_info(&probe.stat("R")));
         Ok(r)
     }
+}
+
+/// `remote_src: true`: the copy module alone, on the target: `src` is a file there.
+async fn plan_remote_copy(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, ModuleError> {
+    let Some(src) = string(args, "src")? else {
+        return Err(ModuleError::new("src (or content) is required"));
+    };
+    if get(args, "content").is_some() {
+        return Err(ModuleError::new("src and content are mutually exclusive"));
+    }
+    let mut dest = string(args, "dest")?.unwrap_or_default();
+    if !dest.contains('/') {
+        dest = format!("./{dest}");
+    }
+    let force = boolean(args, "force", true)?;
+    let backup = boolean(args, "backup", false)?;
+    let validate = string(args, "validate")?;
+    let attrs = FileAttrs::from_args(args)?;
+    let qs = shell_quote(&src);
+    let base = src
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(&src)
+        .to_string();
+    let inner = format!("{}/{base}", dest.trim_end_matches('/'));
+    let (qd, qi) = (shell_quote(&dest), shell_quote(&inner));
+    let sum = |qp: &str, tag: &str| {
+        format!(
+            "if [ -f {qp} ] && [ -r {qp} ]; then printf '{tag}|%s|%s\\n' \"$(sha1sum < {qp} | cut -d' ' -f1)\" \"$(md5sum < {qp} | cut -d' ' -f1)\"; fi\n"
+        )
+    };
+    let script = format!(
+        "_rs {qs} SRC\n{}_rs {qd} S\n{}if [ -d {qd} ]; then _rs {qi} S2\n{}fi\n{}",
+        sum(&qs, "CS"),
+        sum(&qd, "C"),
+        sum(&qi, "C2"),
+        attrs.lookups()
+    );
+    let probe = file_attrs::probe(cx, &script).await?;
+    let Some(src_st) = probe.stat("SRC").filter(|s| s.exists_followed) else {
+        return Err(ModuleError::new(format!("Source {src} not found")));
+    };
+    if src_st.kind == Kind::Directory {
+        return Err(ModuleError::new(
+            "roller's copy does not support remote_src with a directory src yet",
+        ));
+    }
+    let (src_sum, src_md5) = probe
+        .get("CS")
+        .and_then(|v| v.split_once('|'))
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .ok_or_else(|| ModuleError::new(format!("Source {src} not readable")))?;
+    let (mut st, mut dest_sum) = (probe.stat("S"), probe.get("C"));
+    if st.as_ref().is_some_and(|s| s.kind == Kind::Directory) {
+        dest = inner;
+        st = probe.stat("S2");
+        dest_sum = probe.get("C2");
+    }
+    let dest_sum = dest_sum.and_then(|v| v.split_once('|')).map(|(a, _)| a);
+    let q = shell_quote(&dest);
+    let exists = st.is_some();
+    if exists && !force {
+        return Ok(Plan::Done(result([
+            ("changed", Value::Bool(false)),
+            ("msg", s("file already exists")),
+            ("src", s(&src)),
+            ("dest", s(&dest)),
+        ])));
+    }
+    let is_link = st.as_ref().is_some_and(|s| s.kind == Kind::Link);
+    let base = result([
+        ("dest", s(&dest)),
+        ("src", s(&src)),
+        ("md5sum", s(&src_md5)),
+        ("checksum", s(&src_sum)),
+    ]);
+    let ids = probe.ids(&attrs);
+    let (script, base_st) = if dest_sum == Some(src_sum.as_str()) && !is_link {
+        let cur = st
+            .clone()
+            .unwrap_or_else(|| probe.new_path_stat(Kind::File));
+        let ch = plan_attrs(&attrs, &ids, &cur, &dest)?;
+        let sc = ch.script(&q);
+        if sc.is_empty() {
+            let mut r = base;
+            r.insert("changed".into(), Value::Bool(false));
+            r.extend(path_info(&st));
+            return Ok(Plan::Done(r));
+        }
+        (format!("{sc}_rs {q} R\n"), cur)
+    } else {
+        // As shutil.copyfile + copystat, then atomic_move without keeping dest's
+        // attributes: replacing takes the source's mode, creating the umask's.
+        let mut new_st = probe.new_path_stat(Kind::File);
+        if exists {
+            new_st.mode = src_st.mode;
+        }
+        let ch = plan_new_attrs(&attrs, &ids, &new_st, &dest)?;
+        let parent = parent_of(&dest);
+        let mut sc = format!(
+            "[ -d {p} ] || {{ echo {msg} >&2; exit 1; }}\n",
+            p = shell_quote(&parent),
+            msg = shell_quote(&format!("Destination directory {parent} does not exist"))
+        );
+        let body = replace_script(
+            &dest,
+            &parent,
+            backup && exists,
+            None,
+            &new_st,
+            &ch,
+            validate.as_deref(),
+        );
+        // The content comes from src on the target, not from stdin.
+        sc.push_str(&body.replacen(
+            "cat > \"$_t\"\n",
+            &format!("cat -- {qs} > \"$_t\"\ntouch -r {qs} \"$_t\"\n"),
+            1,
+        ));
+        (sc, new_st)
+    };
+    let _ = base_st;
+    let mut preview = base.clone();
+    preview.extend(path_info(&st));
+    Ok(Plan::Change {
+        preview,
+        diff: None,
+        apply: Box::new(WriteFile {
+            script,
+            stdin: None,
+            base,
+        }),
+    })
 }
