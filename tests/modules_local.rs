@@ -24,18 +24,25 @@ fn snapshot(root: &Path) -> BTreeMap<String, String> {
             let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
             let md = std::fs::symlink_metadata(&p).unwrap();
             let mode = md.permissions().mode() & 0o7777;
+            let ids = {
+                use std::os::unix::fs::MetadataExt;
+                format!("{}:{}", md.uid(), md.gid())
+            };
             let desc = if md.file_type().is_symlink() {
                 let target = std::fs::read_link(&p).unwrap();
                 let target = target.to_string_lossy();
                 let root_text = root.to_string_lossy();
-                format!("link -> {}", target.replace(root_text.as_ref(), "OUT"))
+                format!(
+                    "link {ids} -> {}",
+                    target.replace(root_text.as_ref(), "OUT")
+                )
             } else if md.is_dir() {
                 walk(root, &p, out);
-                format!("dir {mode:04o}")
+                format!("dir {mode:04o} {ids}")
             } else {
                 let content = std::fs::read(&p).unwrap();
                 format!(
-                    "file {mode:04o} {:?}",
+                    "file {mode:04o} {ids} {:?}",
                     String::from_utf8_lossy(&content).into_owned()
                 )
             };
@@ -361,5 +368,46 @@ fn copy_remote_src() {
             ("other", "old\n"),
         ],
         true,
+    );
+}
+
+/// Owner and group changes need root (and the usual `nobody`, `nogroup`, `daemon`).
+#[test]
+fn ownership_as_root() {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let have = |db: &str, name: &str| {
+        Command::new("getent")
+            .args([db, name])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    if !root || !have("passwd", "nobody") || !have("group", "nogroup") || !have("passwd", "daemon")
+    {
+        eprintln!("skipped: needs root and the users nobody, daemon and the group nogroup");
+        return;
+    }
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - file: {path: "{{ d }}/dir", state: directory, owner: nobody, group: nogroup, mode: "0750"}
+    - file: {path: "{{ d }}/tree", state: directory, owner: daemon, group: "1", recurse: true}
+    - copy: {content: "a\n", dest: "{{ d }}/c", owner: nobody, group: daemon, mode: "u=rw,g=r,o="}
+    - copy: {content: "b\n", dest: "{{ d }}/owned"}
+    - template: {src: t.j2, dest: "{{ d }}/t", owner: "65534"}
+    - lineinfile: {path: "{{ d }}/owned", line: "x", owner: nobody}
+    - file: {path: "{{ d }}/c", owner: nosuchuser}
+      ignore_errors: true
+"#
+    );
+    differential(
+        "ownership",
+        &play,
+        &[("templates/t.j2", "t\n")],
+        &[("tree/a/f", "x\n"), ("owned", "y\n")],
+        false,
     );
 }

@@ -414,7 +414,8 @@ fn attrs_change(
                 return Err(ModuleError::new(format!(
                     "chown failed: failed to look up user {name}"
                 ))
-                .with("path", Value::Str(path.to_string())));
+                .with("path", Value::Str(path.to_string()))
+                .with_path_info(st));
             }
         }
     }
@@ -431,7 +432,8 @@ fn attrs_change(
                 return Err(ModuleError::new(format!(
                     "chgrp failed: failed to look up group {name}"
                 ))
-                .with("path", Value::Str(path.to_string())));
+                .with("path", Value::Str(path.to_string()))
+                .with_path_info(st));
             }
         }
     }
@@ -441,6 +443,7 @@ fn attrs_change(
             let want = resolve_mode(spec, st, ids.umask).map_err(|e| {
                 ModuleError::new("mode must be in octal or symbolic form")
                     .with("path", Value::Str(path.to_string()))
+                    .with_path_info(st)
                     .with("details", Value::Str(e))
             })?;
             if want != st.mode {
@@ -544,6 +547,18 @@ pub fn symbolic_mode(spec: &str, current: u32, is_dir: bool, umask: u32) -> Resu
         }
     }
     Ok(new_mode)
+}
+
+/// Failures carry the path facts too (Ansible's `fail_json` adds them as `exit_json` does).
+trait WithPathInfo {
+    fn with_path_info(self, st: &PathStat) -> Self;
+}
+
+impl WithPathInfo for ModuleError {
+    fn with_path_info(mut self, st: &PathStat) -> Self {
+        self.result.extend(path_info(&Some(st.clone())));
+        self
+    }
 }
 
 /// The path facts Ansible's `exit_json` adds when the result names a `path` or `dest`
