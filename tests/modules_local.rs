@@ -411,3 +411,51 @@ fn ownership_as_root() {
         false,
     );
 }
+
+#[test]
+fn symlinks_through_modules() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - copy: {content: "new\n", dest: "{{ d }}/lnk"}
+    - copy: {content: "new2\n", dest: "{{ d }}/lnk2", follow: true}
+    - lineinfile: {path: "{{ d }}/lnk3", line: "added"}
+    - file: {path: "{{ d }}/plain", src: target, state: link}
+      ignore_errors: true
+    - file: {path: "{{ d }}/plain", src: target, state: link, force: true}
+    - file: {path: "{{ d }}/dangling", src: nowhere, state: link}
+      ignore_errors: true
+    - file: {path: "{{ d }}/dangling2", src: nowhere, state: link, force: true}
+    - file: {path: "{{ d }}/linkdir", state: directory, mode: "0700"}
+    - file: {path: "{{ d }}/emptydir", src: target, state: link, force: true}
+    - file: {path: "{{ d }}/t2", state: touch, mode: "u=rw,g=,o="}
+    - file: {path: "{{ d }}/target", mode: "0600"}
+    - file: {path: "{{ d }}/lnk4", mode: "0640"}
+    - copy: {content: "c", dest: "{{ d }}/target", mode: preserve}
+"#
+    );
+    let tools_setup: &[(&str, &str)] = &[
+        ("target", "t\n"),
+        ("target2", "t\n"),
+        ("target3", "t3\n"),
+        ("target4", "t4\n"),
+        ("plain", "p\n"),
+        ("realdir/.keep", ""),
+        ("emptydir/.gone", ""),
+    ];
+    // The links themselves are made by a first play of the same playbook.
+    let links = "- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n    - file: {path: \"{{ d }}/emptydir/.gone\", state: absent}\n".to_string()
+        + &["lnk:target", "lnk2:target2", "lnk3:target3", "lnk4:target4", "linkdir:realdir"]
+            .iter()
+            .map(|l| {
+                let (p, t) = l.split_once(':').unwrap();
+                format!("    - file: {{path: \"{{{{ d }}}}/{p}\", src: {t}, state: link}}\n")
+            })
+            .collect::<String>();
+    differential(
+        "symlinks",
+        &format!("{links}{play}"),
+        &[],
+        tools_setup,
+        false,
+    );
+}

@@ -124,7 +124,8 @@ impl Module for Copy {
                 basename: None,
                 src_path: None,
                 after_header: dest,
-                local_mode: None,
+                // Ansible's content goes through a mkstemp file: `mode: preserve` is 0600.
+                local_mode: Some(0o600),
             }
         } else {
             let name = src.unwrap_or_default();

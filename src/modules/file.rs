@@ -112,6 +112,30 @@ impl Apply for Run {
 #[async_trait]
 impl Module for File {
     async fn plan(&self, cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, ModuleError> {
+        match plan_file(cx, args).await {
+            Ok(plan) => Ok(plan),
+            Err(mut e) => {
+                // fail_json adds the facts of the failing path, as exit_json does.
+                let path = e
+                    .result
+                    .get(&file_attrs::key("path"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                if let Some(path) = path
+                    && !e.result.contains_key(&file_attrs::key("uid"))
+                    && let Ok(p) =
+                        file_attrs::probe(cx, &format!("_rs {} R\n", shell_quote(&path))).await
+                {
+                    e.result.extend(path_info(&p.stat("R")));
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+async fn plan_file(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, ModuleError> {
+    {
         let mut known = KNOWN.to_vec();
         known.extend_from_slice(file_attrs::COMMON_ARGS);
         check_known(args, &known)?;
@@ -440,6 +464,7 @@ fn plan_link(
 ) -> Result<Plan, ModuleError> {
     let prev = state_of(st);
     let old_src = probe.get("L").map(str::to_string);
+    let src_given = src.is_some();
     let src = match src {
         Some(s) => s,
         None if follow && prev == "link" && probe.get("F").is_some() => {
@@ -457,7 +482,9 @@ fn plan_link(
     } else {
         join(&dirname(path), &src)
     };
-    let target = if dir_not_link {
+    let target = if !src_given {
+        probe.stat("T")
+    } else if dir_not_link {
         probe.stat("A2")
     } else {
         probe.stat("A")
@@ -515,7 +542,21 @@ fn plan_link(
         script.push_str(&format!("ln -s -- {qs} {q}\n"));
     }
     // With follow (the default), owner/group/mode apply to the link's target.
-    let base = result([("dest", s(path)), ("src", s(&src))]);
+    let mut base = result([("dest", s(path)), ("src", s(&src))]);
+    // What the link resolves to once made (src relative to the link's directory).
+    let (target, absrc) = if src_given {
+        (probe.stat("A"), join(&dirname(path), &src))
+    } else {
+        (target, absrc)
+    };
+    if follow && !target.as_ref().is_some_and(|t| t.exists_followed) {
+        base.insert(
+            "warnings".into(),
+            Value::List(vec![s(
+                "Cannot set fs attributes on a non-existent symlink target. follow should be set to False to avoid this.",
+            )]),
+        );
+    }
     if !attrs.is_empty() {
         let (apath, ast) = if follow {
             (absrc.clone(), target.clone())

@@ -410,12 +410,15 @@ impl Module for LineInFile {
             shell_quote(&parent_of(&path))
         );
         let probe = file_attrs::probe(cx, &script).await?;
-        let st = probe.stat("S").filter(|s| s.exists_followed);
-        if st.as_ref().is_some_and(|s| {
-            s.kind == Kind::Directory
-                || (s.kind == Kind::Link
-                    && probe.stat("T").is_some_and(|t| t.kind == Kind::Directory))
-        }) {
+        // A symlink is read and written through: its target's stat is the file's.
+        let st = probe.stat("S").filter(|s| s.exists_followed).map(|s| {
+            if s.kind == Kind::Link {
+                probe.stat("T").unwrap_or(s)
+            } else {
+                s
+            }
+        });
+        if st.as_ref().is_some_and(|s| s.kind == Kind::Directory) {
             return Err(ModuleError::new(format!("Path {path} is a directory !"))
                 .with("rc", Value::Int(256)));
         }
