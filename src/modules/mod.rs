@@ -10,16 +10,22 @@ pub mod args;
 pub mod assert;
 pub mod clock;
 pub mod command;
+pub mod copy;
 pub mod debug;
+mod digest;
 pub mod fail;
+pub mod file;
+mod file_attrs;
 pub mod group_by;
 pub mod include_vars;
+pub mod lineinfile;
 pub mod pause;
 pub mod raw;
 pub mod reboot;
 pub mod set_fact;
 pub mod stat;
 pub mod systemd;
+pub mod template;
 pub mod wait_for_connection;
 
 use std::path::PathBuf;
@@ -129,6 +135,10 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "shell" => &command::CommandModule { shell: true },
         "pause" => &pause::Pause,
         "stat" => &stat::Stat,
+        "file" => &file::File,
+        "copy" => &copy::Copy,
+        "template" => &template::Template,
+        "lineinfile" => &lineinfile::LineInFile,
         "group_by" => &group_by::GroupBy,
         "systemd" | "systemd_service" | "service" => &systemd::Systemd,
         "reboot" => &reboot::Reboot,
