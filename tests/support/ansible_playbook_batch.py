@@ -13,7 +13,82 @@ import json
 import os
 import sys
 
+import importlib
+
 from ansible.cli.playbook import PlaybookCLI  # noqa: E402  (import once, before forking)
+
+# Modules every job imports lazily (plugins: inventory, connection, callback, strategy,
+# actions...). Importing them once here, before forking, saves each job that time;
+# ansible's plugin loader reuses a module already in sys.modules.
+WARM = [
+    "ansible._internal._errors._task_timeout",
+    "ansible._internal._json._profiles._inventory_legacy",
+    "ansible.executor.process",
+    "ansible.executor.process.worker",
+    "ansible.executor.task_executor",
+    "ansible.module_utils.connection",
+    "ansible.modules",
+    "ansible.playbook.handler",
+    "ansible.playbook.handler_task_include",
+    "ansible.playbook.included_file",
+    "ansible.playbook.role.include",
+    "ansible.playbook.role_include",
+    "ansible.playbook.task_include",
+    "ansible.plugins.action.assert",
+    "ansible.plugins.action.command",
+    "ansible.plugins.action.debug",
+    "ansible.plugins.action.group_by",
+    "ansible.plugins.action.pause",
+    "ansible.plugins.become.su",
+    "ansible.plugins.become.sudo",
+    "ansible.plugins.cache",
+    "ansible.plugins.cache.memory",
+    "ansible.plugins.callback.default",
+    "ansible.plugins.callback.junit",
+    "ansible.plugins.callback.minimal",
+    "ansible.plugins.callback.oneline",
+    "ansible.plugins.callback.tree",
+    "ansible.plugins.connection",
+    "ansible.plugins.connection._paramiko_ssh",
+    "ansible.plugins.connection.local",
+    "ansible.plugins.connection.paramiko_ssh",
+    "ansible.plugins.connection.psrp",
+    "ansible.plugins.connection.ssh",
+    "ansible.plugins.connection.winrm",
+    "ansible.plugins.doc_fragments",
+    "ansible.plugins.doc_fragments.connection_pipelining",
+    "ansible.plugins.doc_fragments.default_callback",
+    "ansible.plugins.doc_fragments.result_format_callback",
+    "ansible.plugins.doc_fragments.shell_common",
+    "ansible.plugins.doc_fragments.shell_windows",
+    "ansible.plugins.doc_fragments.vars_plugin_staging",
+    "ansible.plugins.inventory",
+    "ansible.plugins.inventory.auto",
+    "ansible.plugins.inventory.host_list",
+    "ansible.plugins.inventory.ini",
+    "ansible.plugins.inventory.script",
+    "ansible.plugins.inventory.toml",
+    "ansible.plugins.inventory.yaml",
+    "ansible.plugins.shell",
+    "ansible.plugins.shell.cmd",
+    "ansible.plugins.shell.powershell",
+    "ansible.plugins.shell.sh",
+    "ansible.plugins.strategy",
+    "ansible.plugins.strategy.linear",
+    "ansible.plugins.vars",
+    "ansible.plugins.vars.host_group_vars",
+    "ansible.utils._junit_xml",
+    "ansible.utils.hashing",
+    "ansible.utils.shlex",
+]
+
+
+def warm_up():
+    for name in WARM:
+        try:
+            importlib.import_module(name)
+        except Exception:  # an optional dependency missing: the job imports it (or not) itself
+            pass
 
 
 def run_job(job):
@@ -37,6 +112,8 @@ def run_job(job):
 def main():
     with open(sys.argv[1]) as f:
         jobs = json.load(f)
+    if os.environ.get("ROLLER_BATCH_WARM", "1") == "1":
+        warm_up()
     parallel = max(1, int(os.environ.get("ROLLER_BATCH_PARALLEL", "2")))
     running = {}
     pending = list(jobs)

@@ -284,11 +284,35 @@ pub fn parse(stdout: &str) -> Parsed {
     let lines: Vec<&str> = stdout.lines().collect();
     let mut current: Option<Section> = None;
     let mut in_recap = false;
+    let mut in_error = false;
     let mut last_host: Option<String> = None;
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
         i += 1;
+        // ansible-core 2.19 prints an `[ERROR]: Task failed: ..` block (message, Origin,
+        // source excerpt) on stdout before a task's `fatal:` line. Not compared: the
+        // operator-facing result is the fatal line itself.
+        if line.starts_with("[ERROR]: ") {
+            in_error = true;
+            continue;
+        }
+        if in_error {
+            let ends = [
+                "fatal: [",
+                "failed: [",
+                "ok: [",
+                "changed: [",
+                "skipping: [",
+            ]
+            .iter()
+            .any(|p| line.starts_with(p))
+                || banner_text(line).is_some();
+            if !ends {
+                continue;
+            }
+            in_error = false;
+        }
         if let Some(b) = banner_text(line) {
             if let Some(s) = current.take() {
                 parsed.sections.push(s);
@@ -386,8 +410,14 @@ pub fn parse(stdout: &str) -> Parsed {
                 }
             }
             let (item, payload_text) = split_item_payload(tail);
-            let payload = payload_text
+            let mut payload = payload_text
                 .map(|p| read_payload(&lines, &mut i, p, &mut section.raw, &mut parsed.errors));
+            // Why a connection failed depends on the network, not on the tool.
+            if status == "unreachable"
+                && let Some(Json::Object(m)) = payload.as_mut()
+            {
+                m.remove("msg");
+            }
             section
                 .results
                 .entry(host.to_string())
@@ -479,6 +509,8 @@ pub fn compare_runs(ansible: &Outcome, roller: &Outcome) -> Option<String> {
         problems.push(format!("roller output not understood: {}", r.errors[0]));
     }
     let n = a.sections.len().max(r.sections.len());
+    let mut first_section_diff = true;
+    let mut later = Vec::new();
     for k in 0..n {
         let (sa, sr) = (a.sections.get(k), r.sections.get(k));
         let why = match (sa, sr) {
@@ -504,15 +536,25 @@ pub fn compare_runs(ansible: &Outcome, roller: &Outcome) -> Option<String> {
             (None, None) => None,
         };
         if let Some(why) = why {
-            problems.push(format!(
-                "section #{} ({}): {why}\n  ansible-playbook:\n{}  roller:\n{}",
-                k + 1,
-                sa.or(sr).map(|s| s.banner.as_str()).unwrap_or(""),
-                show_section(sa),
-                show_section(sr)
-            ));
-            break;
+            let banner = sa.or(sr).map(|s| s.banner.as_str()).unwrap_or("");
+            if first_section_diff {
+                problems.push(format!(
+                    "section #{} ({banner}): {why}\n  ansible-playbook:\n{}  roller:\n{}",
+                    k + 1,
+                    show_section(sa),
+                    show_section(sr)
+                ));
+                first_section_diff = false;
+            } else {
+                later.push(format!("#{} ({banner})", k + 1));
+            }
         }
+    }
+    if !later.is_empty() {
+        problems.push(format!(
+            "later sections that differ too: {}",
+            later.join(", ")
+        ));
     }
     if a.recap != r.recap {
         problems.push(format!(
