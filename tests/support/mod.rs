@@ -2,6 +2,7 @@
 //! ansible-core installed in the repo's venv.
 #![allow(dead_code)]
 
+pub mod conformance;
 pub mod generator;
 pub mod template_cases;
 
