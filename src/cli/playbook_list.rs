@@ -26,11 +26,30 @@ pub fn print(books: &[Playbook], state: &mut RunState, args: &PlaybookArgs) -> i
     for (book, given) in books.iter().zip(&args.playbooks) {
         println!("\nplaybook: {given}");
         for (i, play) in book.plays.iter().enumerate() {
-            let name = play
-                .name
-                .as_ref()
-                .map(crate::output::python_repr::python_str)
-                .unwrap_or_else(|| play.hosts.clone());
+            let name = match &play.name {
+                Some(n) => {
+                    // Names are templated with the play's variables, as ansible-playbook does.
+                    let mut vars = play.vars.clone();
+                    vars.extend(
+                        state
+                            .opts
+                            .extra_vars
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.clone())),
+                    );
+                    let ctx = crate::template::VarContext {
+                        vars: std::sync::Arc::new(vars),
+                        hostvars: None,
+                    };
+                    let v = state
+                        .env
+                        .templar
+                        .template(n, &ctx)
+                        .unwrap_or_else(|_| n.clone());
+                    crate::output::python_repr::python_str(&v)
+                }
+                None => play.hosts.clone(),
+            };
             let mytags = play_tags(play);
             let mut msg = format!(
                 "\n  play #{} ({}): {}\tTAGS: [{}]",
@@ -75,7 +94,11 @@ pub fn print(books: &[Playbook], state: &mut RunState, args: &PlaybookArgs) -> i
             let mut all_tags: Vec<String> = Vec::new();
             for t in tasks {
                 let tags = t.chain.tags();
-                if !args.list_tags && !state.opts.tags.selects(&tags) {
+                // ansible-playbook filters by tags when listing tasks, and when listing tags
+                // only if tags were asked for.
+                let filtered =
+                    !args.list_tags || !args.tags.is_empty() || !args.skip_tags.is_empty();
+                if filtered && !state.opts.tags.selects(&tags) {
                     continue;
                 }
                 for tag in &tags {

@@ -226,6 +226,7 @@ impl PlayRun<'_> {
                     block: items,
                     rescue: Vec::new(),
                     always: Vec::new(),
+                    once_key: None,
                 });
                 for h in &inc.hosts {
                     self.run.stats.host(h).ok += 1;

@@ -306,19 +306,13 @@ fn load_play(
         for (i, entry) in entries.iter().enumerate() {
             let mut p = at.to_vec();
             p.extend([Seg::Key("roles".into()), Seg::Index(i)]);
-            let key = match entry {
-                Value::Str(s) => format!("{s} {{}}"),
-                other => crate::output::python_repr::repr(other),
-            };
-            if !seen_roles.lock().map(|mut s| s.insert(key)).unwrap_or(true) {
-                continue;
-            }
             let role = load_role_entry(entry, src, &p, &chain, &ctx, RoleFiles::default())?;
             body.push(Item::Block(Arc::new(Block {
                 id: next_id(),
                 block: role.tasks.clone(),
                 rescue: Vec::new(),
                 always: Vec::new(),
+                once_key: Some(role_key(&role.name, &role.params)),
             })));
             roles.push(role);
         }
@@ -352,6 +346,7 @@ fn load_play(
             block: body,
             rescue: Vec::new(),
             always: Vec::new(),
+            once_key: None,
         }),
         handlers,
         seen_roles,
@@ -379,6 +374,14 @@ fn implicit_flush(file: &Path) -> Arc<Task> {
         is_handler: false,
         implicit: true,
     })
+}
+
+/// Identifies a role with its parameters: Ansible runs such a role once per host in a play.
+pub fn role_key(name: &str, params: &Map) -> String {
+    format!(
+        "{name} {}",
+        crate::output::python_repr::repr(&Value::Map(params.clone()))
+    )
 }
 
 /// Every task of an item, depth first (block, rescue, always).
@@ -469,6 +472,7 @@ fn task_or_block(
             block: part("block")?,
             rescue: part("rescue")?,
             always: part("always")?,
+            once_key: None,
         }))]);
     }
     let parsed = parse_task(ds).map_err(|m| src.error(at, m))?;
@@ -494,6 +498,7 @@ fn task_or_block(
                 block: items,
                 rescue: Vec::new(),
                 always: Vec::new(),
+                once_key: None,
             }))])
         }
         "import_role" => {
@@ -515,6 +520,7 @@ fn task_or_block(
                 block: role.tasks.clone(),
                 rescue: Vec::new(),
                 always: Vec::new(),
+                once_key: None,
             }))])
         }
         _ => {
@@ -740,18 +746,7 @@ fn load_role(
                     }
                     _ => continue,
                 };
-                let key = format!(
-                    "{dname} {}",
-                    crate::output::python_repr::repr(&Value::Map(dparams.clone()))
-                );
-                if !ctx
-                    .seen_roles
-                    .lock()
-                    .map(|mut s| s.insert(key))
-                    .unwrap_or(true)
-                {
-                    continue;
-                }
+                let key = role_key(&dname, &dparams);
                 let dep = load_role(
                     &dname,
                     dkw,
@@ -768,6 +763,7 @@ fn load_role(
                     block: dep.tasks.clone(),
                     rescue: Vec::new(),
                     always: Vec::new(),
+                    once_key: Some(key),
                 })));
             }
         }

@@ -53,6 +53,9 @@ pub struct Block {
     pub block: Vec<Item>,
     pub rescue: Vec<Item>,
     pub always: Vec<Item>,
+    /// Set for a role's block: the role runs once per host in a play (dependencies and
+    /// repeated `roles:` entries with the same parameters).
+    pub once_key: Option<String>,
 }
 
 #[derive(Debug, Clone)]

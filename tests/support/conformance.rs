@@ -577,12 +577,39 @@ pub fn compare_runs(ansible: &Outcome, roller: &Outcome) -> Option<String> {
 }
 
 /// Byte comparison for the listing modes, with the first differing line.
+/// `--list-hosts` prints each play's hosts from a Python set, whose order changes from run
+/// to run: compare those lines sorted.
+pub fn sort_host_lists(text: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut block: Vec<String> = Vec::new();
+    let mut in_hosts = false;
+    for line in text.lines() {
+        if in_hosts && line.starts_with("      ") && !line.trim().is_empty() {
+            block.push(line.to_string());
+            continue;
+        }
+        if in_hosts {
+            block.sort();
+            out.append(&mut block);
+        }
+        in_hosts = line.starts_with("    hosts (");
+        out.push(line.to_string());
+    }
+    block.sort();
+    out.append(&mut block);
+    out.join("\n")
+}
+
 pub fn compare_text(ansible: &Outcome, roller: &Outcome) -> Option<String> {
-    if ansible.stdout == roller.stdout && ansible.code == roller.code {
+    let (ansible_text, roller_text) = (
+        sort_host_lists(&ansible.stdout),
+        sort_host_lists(&roller.stdout),
+    );
+    if ansible_text == roller_text && ansible.code == roller.code {
         return None;
     }
-    let e: Vec<&str> = ansible.stdout.lines().collect();
-    let a: Vec<&str> = roller.stdout.lines().collect();
+    let e: Vec<&str> = ansible_text.lines().collect();
+    let a: Vec<&str> = roller_text.lines().collect();
     let i = e
         .iter()
         .zip(a.iter())
