@@ -135,6 +135,7 @@ impl<'a> PlayRun<'a> {
             if self.ended {
                 break;
             }
+            self.collect_failed_hosts();
             let hosts_left: Vec<String> = self
                 .batch
                 .iter()
@@ -179,14 +180,17 @@ impl<'a> PlayRun<'a> {
             let fatal = self.task_bool(&task, "any_errors_fatal").unwrap_or(false)
                 || self.play_bool("any_errors_fatal");
             if fatal && !failed_now.is_empty() {
+                // The other hosts fail as if the task had failed on them: a block's rescue
+                // still catches it, and it counts in no host's failures.
                 for h in &hosts_left {
-                    if !failed_now.contains(h) && self.alive(h) {
-                        self.run.failed.insert(h.clone());
-                        if let Some(s) = self.states.get_mut(h) {
-                            s.end();
-                        }
+                    if !failed_now.contains(h)
+                        && self.alive(h)
+                        && let Some(s) = self.states.get_mut(h)
+                    {
+                        s.fail();
                     }
                 }
+                self.collect_failed_hosts();
             }
             if let Some(pct) = self.max_fail_percentage()
                 && !outcomes.is_empty()
@@ -204,11 +208,15 @@ impl<'a> PlayRun<'a> {
                             self.run.failed.insert(h.clone());
                         }
                     }
+                    // Ansible reports it twice: when the percentage is exceeded, and again
+                    // when the strategy finds every host of the batch failed.
+                    self.run.env.callback.no_hosts_remaining();
                     self.run.env.callback.no_hosts_remaining();
                     return PlayEnd::Broken;
                 }
             }
         }
+        self.collect_failed_hosts();
         let failed_in_batch = self
             .batch
             .iter()
@@ -218,6 +226,16 @@ impl<'a> PlayRun<'a> {
             PlayEnd::Broken
         } else {
             PlayEnd::Completed
+        }
+    }
+
+    /// Hosts whose failure has run its course (their `always` sections are done) leave the
+    /// play for good.
+    fn collect_failed_hosts(&mut self) {
+        for (h, s) in &self.states {
+            if s.finished_failed() {
+                self.run.failed.insert(h.clone());
+            }
         }
     }
 
