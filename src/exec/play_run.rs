@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-use super::conditions::first_false;
 use super::host_state::HostState;
 use super::outcome::{Outcome, Status};
 use super::playbook_run::RunState;
@@ -15,7 +14,7 @@ use super::variables::{HostData, Snapshot, context, play_context};
 use crate::connection::Connection;
 use crate::connection::local::Local;
 use crate::output::callback::{ResultKind, TaskInfo};
-use crate::playbook::load::{collect_tasks, raw_param};
+use crate::playbook::load::collect_tasks;
 use crate::playbook::model::{Item, Play, Task};
 use crate::vars::{Key, Map, Value};
 
@@ -763,7 +762,7 @@ impl<'a> PlayRun<'a> {
         }
     }
 
-    async fn flush_handlers(&mut self, hosts: &[String]) {
+    pub(super) async fn flush_handlers(&mut self, hosts: &[String]) {
         let handlers = self.play.handlers.clone();
         for h in handlers {
             let Some(waiting) = self.notified.get(&h.id).cloned() else {
@@ -790,73 +789,6 @@ impl<'a> PlayRun<'a> {
                 }
             }
         }
-    }
-
-    async fn run_meta(&mut self, task: &Arc<Task>, hosts: &[String]) -> Vec<Outcome> {
-        let what = raw_param(&task.args, "_raw_params").unwrap_or_default();
-        let snap = self.snapshot();
-        // Conditions apply per host (not for flush_handlers, whose `when` Ansible ignores).
-        let mut active = Vec::new();
-        for h in hosts {
-            let ctx = context(&snap, h, &self.play, task, &Map::new());
-            let conds = task.chain.conditions();
-            match first_false(&self.run.env.templar, &conds, &ctx) {
-                Ok(None) => active.push(h.clone()),
-                Ok(Some(_)) if what != "flush_handlers" => {
-                    let info = self.info(task, None);
-                    let mut r = Map::new();
-                    r.insert("changed".into(), Value::Bool(false));
-                    r.insert("skipped".into(), Value::Bool(true));
-                    r.insert(
-                        "skip_reason".into(),
-                        Value::Str("Conditional result was False".into()),
-                    );
-                    self.run.stats.host(h).skipped += 1;
-                    self.run
-                        .env
-                        .callback
-                        .host_result(&info, h, ResultKind::Skipped, &r, false);
-                }
-                Ok(Some(_)) => active.push(h.clone()),
-                Err(e) => self.run.env.callback.warning(&e.to_string()),
-            }
-        }
-        match what.as_str() {
-            "flush_handlers" => self.flush_handlers(&active).await,
-            "end_play" => {
-                for s in self.states.values_mut() {
-                    s.end();
-                }
-                if !active.is_empty() {
-                    self.ended = true;
-                    self.run.end_play = true;
-                }
-            }
-            "end_batch" if !active.is_empty() => {
-                for s in self.states.values_mut() {
-                    s.end();
-                }
-            }
-            "end_host" => {
-                for h in &active {
-                    if let Some(s) = self.states.get_mut(h) {
-                        s.end();
-                    }
-                }
-            }
-            "clear_host_errors" => {
-                for h in &self.batch {
-                    self.run.failed.remove(h);
-                }
-            }
-            "clear_facts" => {
-                for h in &active {
-                    self.run.clear_facts(h);
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
     }
 }
 
