@@ -188,7 +188,7 @@ impl PlayRun<'_> {
             opts: &opts,
             playbook_dir: self.play.dir(),
             role: task.role.clone(),
-            seen_roles: self.play.seen_roles.clone(),
+            imported_roles: self.play.imported_roles.clone(),
         };
         // Included tasks see the include's vars (and its loop item), not its other keywords.
         let mut vars = match task.own().get("vars") {
@@ -204,7 +204,11 @@ impl PlayRun<'_> {
         let chain = parent.push(Arc::new(level));
         let loaded: Result<(Vec<Item>, String), String> = if task.action == "include_role" {
             crate::playbook::load::include_role(&task.args, &task.origin.file, &chain, &ctx)
-                .map(|role| (role.tasks.clone(), role.name.clone()))
+                .map(|role| {
+                    // Its handlers can be notified from now on.
+                    self.extra_handlers.extend(role.handlers.iter().cloned());
+                    (role.tasks.clone(), role.name.clone())
+                })
                 .map_err(|e| e.to_string())
         } else {
             match resolve_task_file(&inc.file, &task.origin.file, &ctx) {

@@ -44,6 +44,8 @@ pub struct PlayRun<'a> {
     pub start_at_found: bool,
     /// Hosts of the batch that had failed before it started.
     pub failed_before: HashSet<String>,
+    /// Handlers of roles included at run time.
+    pub extra_handlers: Vec<Arc<Task>>,
 }
 
 pub(super) fn task_order(item: &Item, out: &mut Vec<usize>) {
@@ -738,32 +740,46 @@ impl<'a> PlayRun<'a> {
         }
     }
 
+    fn handlers(&self) -> Vec<Arc<Task>> {
+        self.play
+            .handlers
+            .iter()
+            .chain(&self.extra_handlers)
+            .cloned()
+            .collect()
+    }
+
+    /// Notify handlers by name (the last one defined with that name wins, as in Ansible)
+    /// and every handler that listens to it.
     fn notify(&mut self, name: &str, host: &str) {
-        let mut matched = false;
-        for h in &self.play.handlers {
+        let handlers = self.handlers();
+        let by_name = handlers.iter().rev().find(|h| {
             let hname = h.name().and_then(Value::as_str).unwrap_or("").to_string();
             let role_name = h.role.as_ref().map(|r| format!("{} : {hname}", r.name));
+            hname == name || role_name.as_deref() == Some(name)
+        });
+        let mut targets: Vec<usize> = by_name.map(|h| h.id).into_iter().collect();
+        for h in &handlers {
             let listens = crate::playbook::keywords::tag_list(h.own().get("listen"));
-            if hname == name
-                || role_name.as_deref() == Some(name)
-                || listens.iter().any(|l| l == name)
-            {
-                let list = self.notified.entry(h.id).or_default();
-                if !list.iter().any(|x| x == host) {
-                    list.push(host.to_string());
-                }
-                matched = true;
+            if listens.iter().any(|l| l == name) && !targets.contains(&h.id) {
+                targets.push(h.id);
             }
         }
-        if !matched {
+        if targets.is_empty() {
             self.run.env.callback.warning(&format!(
                 "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
             ));
         }
+        for id in targets {
+            let list = self.notified.entry(id).or_default();
+            if !list.iter().any(|x| x == host) {
+                list.push(host.to_string());
+            }
+        }
     }
 
     pub(super) async fn flush_handlers(&mut self, hosts: &[String]) {
-        let handlers = self.play.handlers.clone();
+        let handlers = self.handlers();
         for h in handlers {
             let Some(waiting) = self.notified.get(&h.id).cloned() else {
                 continue;

@@ -457,6 +457,7 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                 ended: false,
                 start_at_found: false,
                 failed_before: HashSet::new(),
+                extra_handlers: Vec::new(),
             };
             let mut broken = false;
             for batch in batches {

@@ -280,12 +280,12 @@ fn load_play(
     let chain = Chain::default().push(Arc::new(Keywords { map: inherited }));
     let play_file = src.path.clone();
     let dir = play_file.parent().map(PathBuf::from).unwrap_or_default();
-    let seen_roles = SeenRoles::default();
+    let imported_roles = ImportedRoles::default();
     let ctx = Ctx {
         opts,
         playbook_dir: dir.clone(),
         role: None,
-        seen_roles: seen_roles.clone(),
+        imported_roles: imported_roles.clone(),
     };
 
     let mut body: Vec<Item> = Vec::new();
@@ -328,6 +328,10 @@ fn load_play(
     for item in task_list(get("handlers"), src, &p, &chain, &ctx, true)? {
         collect_tasks(&item, &mut handlers);
     }
+    // Imported roles are the play's roles too: their defaults, vars and handlers.
+    if let Ok(mut imported) = imported_roles.lock() {
+        roles.extend(imported.drain(..));
+    }
     for role in &roles {
         handlers.extend(role.handlers.iter().cloned());
     }
@@ -349,7 +353,7 @@ fn load_play(
             once_key: None,
         }),
         handlers,
-        seen_roles,
+        imported_roles,
     })
 }
 
@@ -402,12 +406,13 @@ pub struct Ctx<'a> {
     pub opts: &'a LoadOptions,
     pub playbook_dir: PathBuf,
     pub role: Option<Arc<Role>>,
-    /// Role dependencies already in the play: each runs once (Ansible's role dedup).
-    pub seen_roles: SeenRoles,
+    /// Roles brought in by `import_role`/`include_role`: their defaults, vars and handlers
+    /// belong to the play like those of `roles:`.
+    pub imported_roles: ImportedRoles,
 }
 
-/// Roles (name and parameters) a play already runs.
-pub type SeenRoles = Arc<std::sync::Mutex<std::collections::HashSet<String>>>;
+/// Roles a play gained through imports and includes.
+pub type ImportedRoles = Arc<std::sync::Mutex<Vec<Arc<Role>>>>;
 
 fn task_list(
     value: Option<&Value>,
@@ -515,6 +520,9 @@ fn task_or_block(
             let mut entry = Map::new();
             entry.insert(Key::from("role"), Value::Str(name));
             let role = load_role_entry(&Value::Map(entry), src, at, &chain, ctx, files)?;
+            if let Ok(mut imported) = ctx.imported_roles.lock() {
+                imported.push(role.clone());
+            }
             Ok(vec![Item::Block(Arc::new(Block {
                 id: next_id(),
                 block: role.tasks.clone(),
@@ -787,7 +795,7 @@ fn load_role(
         opts: ctx.opts,
         playbook_dir: ctx.playbook_dir.clone(),
         role: Some(shell.clone()),
-        seen_roles: ctx.seen_roles.clone(),
+        imported_roles: ctx.imported_roles.clone(),
     };
     let chain = chain.push(Arc::new(Keywords { map: kw }));
     let mut tasks = dep_items;

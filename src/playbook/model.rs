@@ -32,8 +32,9 @@ pub struct Play {
     pub body: Arc<Block>,
     /// Every handler, the play's own first, then those of its roles.
     pub handlers: Vec<Arc<Task>>,
-    /// Roles the play already runs, for dedup of dependencies of included roles.
-    pub seen_roles: super::load::SeenRoles,
+    /// Roles the play gained through `import_role` (at load) and `include_role` (at run
+    /// time).
+    pub imported_roles: super::load::ImportedRoles,
 }
 
 impl Play {
