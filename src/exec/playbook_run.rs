@@ -327,7 +327,7 @@ fn load_play_vars(state: &RunState, play: &Play) -> Result<Map, String> {
 }
 
 /// The play's hosts, in `order`, without hosts that failed earlier.
-fn play_hosts(state: &mut RunState, play: &Play, pattern: &str) -> Result<Vec<String>, String> {
+fn play_hosts(state: &mut RunState, pattern: &str) -> Result<Vec<String>, String> {
     // `hosts: localhost` works without an inventory entry, as Ansible's implicit localhost.
     for p in crate::inventory::pattern::split_host_pattern(pattern) {
         let p = p.trim_start_matches(['&', '!']);
@@ -347,10 +347,16 @@ fn play_hosts(state: &mut RunState, play: &Play, pattern: &str) -> Result<Vec<St
     for w in std::mem::take(&mut sel.warnings) {
         state.env.callback.warning(&w);
     }
-    let mut names: Vec<String> = ids
+    let names: Vec<String> = ids
         .into_iter()
         .map(|h| state.inventory.host(h).name.clone())
         .collect();
+    Ok(names)
+}
+
+/// The order hosts run in (`order:`); the play's host variables keep the pattern's order.
+fn run_order(play: &Play, hosts: &[String]) -> Vec<String> {
+    let mut names = hosts.to_vec();
     match play.keyword("order").and_then(Value::as_str) {
         Some("reverse_inventory") => names.reverse(),
         Some("sorted") => names.sort(),
@@ -360,9 +366,7 @@ fn play_hosts(state: &mut RunState, play: &Play, pattern: &str) -> Result<Vec<St
         }
         _ => {}
     }
-    // Hosts that failed in earlier plays keep their place in the batches (Ansible's
-    // inventory still lists them) but run nothing.
-    Ok(names)
+    names
 }
 
 /// Run every play of the playbooks; returns ansible-playbook's exit code.
@@ -420,7 +424,7 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                     .unwrap_or_else(|_| crate::output::python_repr::python_str(n)),
                 None => pattern.clone(),
             };
-            let hosts = match play_hosts(state, play, &pattern) {
+            let hosts = match play_hosts(state, &pattern) {
                 Ok(h) => h,
                 Err(e) => {
                     eprintln!("ERROR! {e}");
@@ -435,7 +439,9 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
             let serial = play
                 .keyword("serial")
                 .map(|v| state.env.templar.template(v, &ctx).unwrap_or(v.clone()));
-            let batches = match serial_batches(&hosts, serial.as_ref()) {
+            // Hosts that failed in earlier plays keep their place in the batches (Ansible's
+            // inventory still lists them) but run nothing.
+            let batches = match serial_batches(&run_order(play, &hosts), serial.as_ref()) {
                 Ok(b) => b,
                 Err(e) => {
                     eprintln!("ERROR! {e}");

@@ -349,10 +349,12 @@ async fn run_loop(env: &TaskEnv, ht: &HostTask, lookup: Option<&str>, expr: &Val
             res.insert(Key::from(iv.as_str()), Value::Int(i as i64));
             res.insert("ansible_index_var".into(), s(iv));
         }
-        if let Some(label) = ctl("label") {
-            let l = env.templar.template(&label, &ctx).unwrap_or(label);
-            res.insert("_ansible_item_label".into(), l);
-        }
+        // The label defaults to the loop variable's value, whatever it is called.
+        let label = match ctl("label") {
+            Some(label) => env.templar.template(&label, &ctx).unwrap_or(label),
+            None => item.clone(),
+        };
+        res.insert("_ansible_item_label".into(), label);
         if !res.contains_key(&Key::from("changed")) {
             res.insert("changed".into(), b(false));
         }

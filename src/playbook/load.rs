@@ -147,7 +147,7 @@ fn parse_yaml(path: &Path, text: &str) -> Result<(Option<Value>, Source), Playbo
 pub fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<Playbook, PlaybookError> {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut plays = Vec::new();
-    load_playbook_into(&path, opts, &mut plays, 0)?;
+    load_playbook_into(&path, opts, &mut plays, 0, &Chain::default())?;
     Ok(Playbook { path, plays })
 }
 
@@ -156,12 +156,13 @@ fn load_playbook_into(
     opts: &LoadOptions,
     plays: &mut Vec<Arc<Play>>,
     depth: usize,
+    outer: &Chain,
 ) -> Result<(), PlaybookError> {
     if !path.is_file() {
         return Err(PlaybookError::new(path, "the playbook could not be found"));
     }
     let (value, src) = read_yaml(path)?;
-    plays_from(value, src, path, opts, plays, depth)
+    plays_from(value, src, path, opts, plays, depth, outer)
 }
 
 /// Load a playbook from text (`path` names it in messages and anchors relative paths).
@@ -172,7 +173,7 @@ pub fn load_playbook_text(
 ) -> Result<Playbook, PlaybookError> {
     let (value, src) = parse_yaml(path, text)?;
     let mut plays = Vec::new();
-    plays_from(value, src, path, opts, &mut plays, 0)?;
+    plays_from(value, src, path, opts, &mut plays, 0, &Chain::default())?;
     Ok(Playbook {
         path: path.to_path_buf(),
         plays,
@@ -186,6 +187,7 @@ fn plays_from(
     opts: &LoadOptions,
     plays: &mut Vec<Arc<Play>>,
     depth: usize,
+    outer: &Chain,
 ) -> Result<(), PlaybookError> {
     let entries = match value {
         None => return Err(src.error(&[], "Empty playbook, nothing to do")),
@@ -216,10 +218,18 @@ fn plays_from(
                 return Err(src.error(&here, "import_playbook nested too deeply (a loop?)"));
             }
             let base = path.parent().unwrap_or(Path::new("."));
-            load_playbook_into(&base.join(name), opts, plays, depth + 1)?;
+            // `when`, `tags` and `vars` on an import apply to every imported play's tasks.
+            let mut kw = Map::new();
+            for k in ["when", "tags", "vars"] {
+                if let Some(v) = ds.get(&Key::from(k)) {
+                    kw.insert(Key::from(k), v.clone());
+                }
+            }
+            let outer = outer.push(Arc::new(Keywords { map: kw }));
+            load_playbook_into(&base.join(name), opts, plays, depth + 1, &outer)?;
             continue;
         }
-        plays.push(Arc::new(load_play(&ds, &src, &here, opts)?));
+        plays.push(Arc::new(load_play(&ds, &src, &here, outer, opts)?));
     }
     Ok(())
 }
@@ -228,6 +238,7 @@ fn load_play(
     ds: &Map,
     src: &Source,
     at: &[Seg],
+    outer: &Chain,
     opts: &LoadOptions,
 ) -> Result<Play, PlaybookError> {
     for k in ds.keys() {
@@ -277,7 +288,7 @@ fn load_play(
             inherited.insert(Key::from(*k), v.clone());
         }
     }
-    let chain = Chain::default().push(Arc::new(Keywords { map: inherited }));
+    let chain = outer.push(Arc::new(Keywords { map: inherited }));
     let play_file = src.path.clone();
     let dir = play_file.parent().map(PathBuf::from).unwrap_or_default();
     let imported_roles = ImportedRoles::default();
