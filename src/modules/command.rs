@@ -241,19 +241,6 @@ fn lines(text: &str) -> Value {
     Value::List(text.lines().map(|l| Value::Str(l.to_string())).collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::quote_expanding_vars;
-
-    #[test]
-    fn only_variables_and_home_expand() {
-        assert_eq!(quote_expanding_vars("$HOME/x"), "\"$HOME/x\"");
-        assert_eq!(quote_expanding_vars("~/a b"), "~\"/a b\"");
-        assert_eq!(quote_expanding_vars("$(id)`x`"), "\"\\$(id)\\`x\\`\"");
-        assert_eq!(quote_expanding_vars("plain word"), "'plain word'");
-    }
-}
-
 #[async_trait]
 impl Apply for Run {
     async fn apply(self: Box<Self>, cx: &ModuleContext<'_>) -> Result<Map, ModuleError> {
@@ -294,5 +281,18 @@ impl Apply for Run {
             return Err(err);
         }
         Ok(res)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote_expanding_vars;
+
+    #[test]
+    fn only_variables_and_home_expand() {
+        assert_eq!(quote_expanding_vars("$HOME/x"), "\"$HOME/x\"");
+        assert_eq!(quote_expanding_vars("~/a b"), "~\"/a b\"");
+        assert_eq!(quote_expanding_vars("$(id)`x`"), "\"\\$(id)\\`x\\`\"");
+        assert_eq!(quote_expanding_vars("plain word"), "'plain word'");
     }
 }
