@@ -186,6 +186,7 @@ fn roller_context(scratch: &str) -> VarContext {
     groups.insert(Key::from("kafka"), Value::List(host_names));
     groups.insert(Key::from("ungrouped"), Value::List(Vec::new()));
     vars.insert(Key::from("groups"), Value::Map(groups));
+    vars.insert(Key::from("playbook_dir"), Value::Str(scratch.to_string()));
     VarContext {
         vars: Arc::new(vars),
         hostvars: Some(Arc::new(TestHosts(hosts))),
@@ -216,6 +217,14 @@ fn ansible_error_core(message: &str) -> String {
 fn templates_match_ansible() {
     let scratch = TempDir::new("template-diff");
     std::fs::write(scratch.path().join("file.txt"), "file content\n").unwrap();
+    std::fs::create_dir_all(scratch.path().join("files")).unwrap();
+    std::fs::write(scratch.path().join("files/rel.txt"), "relative\n").unwrap();
+    std::fs::create_dir_all(scratch.path().join("templates")).unwrap();
+    std::fs::write(
+        scratch.path().join("templates/t.j2"),
+        "n={{ n }}\n{% if t %}\nchain={{ chain1 }}\n{% endif %}\n",
+    )
+    .unwrap();
     let scratch_text = scratch.path().to_string_lossy().into_owned();
     let reference = run_ansible(&scratch);
     let templar = Templar::new();

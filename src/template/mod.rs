@@ -15,7 +15,7 @@ mod jinja_tests;
 mod methods;
 mod omit;
 mod render;
-mod source;
+pub(crate) mod source;
 #[cfg(test)]
 mod unit_tests;
 
@@ -187,6 +187,50 @@ impl Templar {
         };
         let value = scope.render(&source)?;
         from_jinja(&value)
+    }
+
+    /// Render text the way the `template` action does: the result is always text (a
+    /// native result is written as Python's `str()`).
+    pub fn render_text(&self, source: &str, ctx: &VarContext) -> Result<String, TemplateError> {
+        if !Self::is_template(source) {
+            return Ok(source.to_string());
+        }
+        let scope = self.scope(ctx);
+        let mut text = convert::python_str_of(&scope.render(source)?)?;
+        if source.ends_with('\n') && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        Ok(text)
+    }
+
+    /// Run a lookup plugin over already-rendered terms, as `with_<plugin>:` loops and
+    /// `query(plugin, ...)` do: `items`, `list`, `dict`, `indexed_items`, `sequence`,
+    /// `env`, `file`, `template`, `pipe`, `vars`.
+    pub fn query(
+        &self,
+        plugin: &str,
+        terms: &[Value],
+        ctx: &VarContext,
+    ) -> Result<Vec<Value>, TemplateError> {
+        let scope = self.scope(ctx);
+        // The terms are passed as values, never rendered again.
+        let extra = minijinja::value::Value::from_pairs([
+            ("__roller_plugin", minijinja::value::Value::from(plugin)),
+            (
+                "__roller_terms",
+                terms.iter().map(convert::to_jinja).collect(),
+            ),
+        ]);
+        let root = minijinja::value::merge_maps([extra, scope.root()]);
+        let value = self.render_with_root(
+            "{{ query(__roller_plugin, *__roller_terms) }}",
+            &scope,
+            &root,
+        )?;
+        match from_jinja(&value)? {
+            Value::List(items) => Ok(items),
+            other => Ok(vec![other]),
+        }
     }
 
     fn scope(&self, ctx: &VarContext) -> Arc<Scope> {

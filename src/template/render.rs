@@ -58,12 +58,23 @@ impl Templar {
         source: &str,
         scope: &Arc<Scope>,
     ) -> Result<JValue, TemplateError> {
+        self.render_with_root(source, scope, &scope.root())
+    }
+
+    /// Like [`render_in_scope`](Self::render_in_scope) with a root object that may add
+    /// names to the scope's variables.
+    pub(crate) fn render_with_root(
+        &self,
+        source: &str,
+        scope: &Arc<Scope>,
+        root: &JValue,
+    ) -> Result<JValue, TemplateError> {
         let prepared = super::source::prepare_source(source);
         let template = self
             .env
             .template_from_str(&prepared)
             .map_err(|e| syntax_error(&e, source, &prepared))?;
-        let captured = match template.render_captured(scope.root()) {
+        let captured = match template.render_captured(root.clone()) {
             Ok(c) => c,
             Err(err) if err.kind() == ErrorKind::UndefinedError && tolerates_undefined(source) => {
                 // Perhaps an attribute of an undefined value on its way to `default` or
@@ -72,7 +83,7 @@ impl Templar {
                     .chainable_env
                     .template_from_str(&prepared)
                     .map_err(|e| syntax_error(&e, source, &prepared))?;
-                match template.render_captured(scope.root()) {
+                match template.render_captured(root.clone()) {
                     Ok(c) => c,
                     Err(_) => return Err(translate_error(&err, source, &prepared, scope)),
                 }

@@ -1,4 +1,5 @@
-//! `lookup()` / `query()` / `q()` for the plugins templates use most: env, file, vars.
+//! `lookup()` / `query()` / `q()`: env, file, template, pipe, vars, and the list plugins
+//! behind `with_*` loops (items, list, dict, indexed_items, sequence).
 
 use minijinja::value::{Kwargs, Rest, Value as JValue};
 use minijinja::{Environment, Error as JError, ErrorKind, State};
@@ -13,61 +14,231 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_function("q", query);
 }
 
-/// Each term's result, in order.
+/// The plugin's results, in order.
 fn run(
     state: &State,
     plugin: &str,
     terms: &[JValue],
     kwargs: &Kwargs,
 ) -> Result<Vec<JValue>, JError> {
-    let default = kwargs.get::<Option<JValue>>("default")?;
-    let mut out = Vec::new();
-    for term in terms {
-        let term = python_str(&arg(term)?);
-        let value = match plugin {
-            "env" | "ansible.builtin.env" => match std::env::var(&term) {
-                Ok(v) => JValue::from(v),
-                Err(_) => default.clone().unwrap_or(JValue::from("")),
+    let plugin = plugin.strip_prefix("ansible.builtin.").unwrap_or(plugin);
+    match plugin {
+        "items" | "list" | "dict" | "indexed_items" | "sequence" => list_plugin(plugin, terms),
+        _ => terms
+            .iter()
+            .map(|term| term_plugin(state, plugin, term, kwargs))
+            .collect(),
+    }
+}
+
+/// Plugins that return one value per term.
+fn term_plugin(
+    state: &State,
+    plugin: &str,
+    term: &JValue,
+    kwargs: &Kwargs,
+) -> Result<JValue, JError> {
+    let term = python_str(&arg(term)?);
+    match plugin {
+        "env" => Ok(match std::env::var(&term) {
+            Ok(v) => JValue::from(v),
+            Err(_) => kwargs
+                .get::<Option<JValue>>("default")?
+                .unwrap_or(JValue::from("")),
+        }),
+        "file" => {
+            let path = find_file(state, &term, "files").ok_or_else(|| {
+                fail(format!(
+                    "The 'file' lookup had an issue accessing the file '{term}'"
+                ))
+            })?;
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                fail(format!(
+                    "The 'file' lookup had an issue accessing the file '{term}': {e}"
+                ))
+            })?;
+            let mut t = text.as_str();
+            if kwargs.get::<Option<bool>>("rstrip")?.unwrap_or(true) {
+                t = t.trim_end();
+            }
+            if kwargs.get::<Option<bool>>("lstrip")?.unwrap_or(false) {
+                t = t.trim_start();
+            }
+            Ok(JValue::from(t))
+        }
+        "template" => {
+            let path = find_file(state, &term, "templates").ok_or_else(|| {
+                fail(format!(
+                    "the template file {term} could not be found for the lookup"
+                ))
+            })?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| fail(format!("the template file {term} could not be read: {e}")))?;
+            render_file_text(state, &text)
+        }
+        "pipe" => {
+            let out = std::process::Command::new("/bin/sh")
+                .arg("-c")
+                .arg(&term)
+                .output()
+                .map_err(|e| fail(format!("lookup_plugin.pipe({term}) failed: {e}")))?;
+            if !out.status.success() {
+                return Err(fail(format!(
+                    "lookup_plugin.pipe({term}) returned {}",
+                    out.status.code().unwrap_or(-1)
+                )));
+            }
+            Ok(JValue::from(
+                String::from_utf8_lossy(&out.stdout).trim_end().to_string(),
+            ))
+        }
+        "vars" => match state.lookup(&term).filter(|v| !v.is_undefined()) {
+            Some(v) => Ok(v),
+            None => match kwargs.get::<Option<JValue>>("default")? {
+                Some(d) => Ok(d),
+                None => Err(JError::new(
+                    ErrorKind::UndefinedError,
+                    format!("No variable named '{term}' was found."),
+                )),
             },
-            "file" | "ansible.builtin.file" => {
-                let text = std::fs::read_to_string(&term).map_err(|e| {
-                    fail(format!(
-                        "The 'file' lookup had an issue accessing the file '{term}': {e}"
-                    ))
-                })?;
-                let rstrip = kwargs.get::<Option<bool>>("rstrip")?.unwrap_or(true);
-                let lstrip = kwargs.get::<Option<bool>>("lstrip")?.unwrap_or(false);
-                let mut t = text.as_str();
-                if rstrip {
-                    t = t.trim_end();
-                }
-                if lstrip {
-                    t = t.trim_start();
-                }
-                JValue::from(t)
+        },
+        other => Err(fail(format!("lookup plugin ({other}) not found"))),
+    }
+}
+
+/// A relative path as Ansible's lookups search it: the role's and the playbook's
+/// `files/` (or `templates/`) directory and the directory itself, then the working
+/// directory.
+fn find_file(state: &State, term: &str, subdir: &str) -> Option<std::path::PathBuf> {
+    let path = std::path::Path::new(term);
+    if path.is_absolute() {
+        return Some(path.to_path_buf());
+    }
+    let mut candidates = Vec::new();
+    for base_var in ["role_path", "playbook_dir"] {
+        if let Some(base) = state
+            .lookup(base_var)
+            .and_then(|v| v.as_str().map(str::to_string))
+        {
+            let base = std::path::PathBuf::from(base);
+            candidates.push(base.join(subdir).join(term));
+            candidates.push(base.join(term));
+        }
+    }
+    candidates.push(path.to_path_buf());
+    candidates.into_iter().find(|c| c.is_file())
+}
+
+/// Render a template file's text against the current variables, as text.
+fn render_file_text(state: &State, text: &str) -> Result<JValue, JError> {
+    let vars = state.lookup("vars").unwrap_or_default();
+    let prepared = crate::template::source::prepare_source(text);
+    let mut rendered = state.env().template_from_str(&prepared)?.render(vars)?;
+    if text.ends_with('\n') && !rendered.ends_with('\n') {
+        rendered.push('\n');
+    }
+    Ok(JValue::from(rendered))
+}
+
+/// Plugins that work on the whole list of terms (the `with_*` loops).
+fn list_plugin(plugin: &str, terms: &[JValue]) -> Result<Vec<JValue>, JError> {
+    let flat_one_level = || -> Result<Vec<JValue>, JError> {
+        let mut out = Vec::new();
+        for term in terms {
+            match arg(term)? {
+                Value::List(items) => out.extend(items.iter().map(ret)),
+                other => out.push(ret(&other)),
             }
-            "vars" | "ansible.builtin.vars" => {
-                match state.lookup(&term).filter(|v| !v.is_undefined()) {
-                    Some(v) => v,
-                    None => match &default {
-                        Some(d) => d.clone(),
-                        None => {
-                            return Err(JError::new(
-                                ErrorKind::UndefinedError,
-                                format!("No variable named '{term}' was found."),
-                            ));
-                        }
-                    },
+        }
+        Ok(out)
+    };
+    Ok(match plugin {
+        "items" => flat_one_level()?,
+        "list" => terms.to_vec(),
+        "indexed_items" => flat_one_level()?
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| JValue::from(vec![JValue::from(i), v]))
+            .collect(),
+        "dict" => {
+            let mut out = Vec::new();
+            for term in terms {
+                let Value::Map(map) = arg(term)? else {
+                    return Err(fail("with_dict expects a dict"));
+                };
+                for (k, v) in map {
+                    out.push(JValue::from_pairs([
+                        ("key", super::super::convert::key_to_jinja(&k)),
+                        ("value", ret(&v)),
+                    ]));
                 }
             }
-            other => return Err(fail(format!("lookup plugin ({other}) not found"))),
-        };
-        out.push(value);
+            out
+        }
+        _ => {
+            let mut out = Vec::new();
+            for term in terms {
+                out.extend(sequence(&python_str(&arg(term)?))?);
+            }
+            out
+        }
+    })
+}
+
+/// `sequence`: `start=1 end=3 stride=1 format=%d`, `count=3`, or `1-3`.
+fn sequence(term: &str) -> Result<Vec<JValue>, JError> {
+    let (mut start, mut end, mut stride, mut count) = (1i64, None, 1i64, None);
+    let mut format = "%d".to_string();
+    let parse = |v: &str| {
+        let v = v.trim();
+        if let Some(hex) = v.strip_prefix("0x") {
+            i64::from_str_radix(hex, 16)
+        } else {
+            v.parse::<i64>()
+        }
+        .map_err(|_| fail(format!("can't parse arg {v:?} as integer")))
+    };
+    if term.contains('=') {
+        for part in term.split_whitespace() {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            match k {
+                "start" => start = parse(v)?,
+                "end" => end = Some(parse(v)?),
+                "stride" => stride = parse(v)?,
+                "count" => count = Some(parse(v)?),
+                "format" => format = v.to_string(),
+                _ => {
+                    return Err(fail(format!(
+                        "unrecognized arguments to with_sequence: {k}"
+                    )));
+                }
+            }
+        }
+    } else if let Some((a, b)) = term.split_once('-') {
+        start = parse(a)?;
+        end = Some(parse(b)?);
+    } else {
+        end = Some(parse(term)?);
+    }
+    let end = match (end, count) {
+        (_, Some(c)) => start + (c - 1) * stride,
+        (Some(e), None) => e,
+        (None, None) => return Err(fail("must specify count or end in with_sequence")),
+    };
+    if stride == 0 {
+        return Err(fail("stride must not be zero"));
+    }
+    let mut out = Vec::new();
+    let mut i = start;
+    while (stride > 0 && i <= end) || (stride < 0 && i >= end) {
+        out.push(JValue::from(format.replacen("%d", &i.to_string(), 1)));
+        i += stride;
     }
     Ok(out)
 }
 
-/// `lookup`: one term's value alone, several joined with commas (wantlist=True: a list).
+/// `lookup`: a list of strings is joined with commas, a single value is itself, anything
+/// else stays a list (wantlist=True: always the list).
 fn lookup(
     state: &State,
     plugin: String,
@@ -75,17 +246,19 @@ fn lookup(
     kwargs: Kwargs,
 ) -> Result<JValue, JError> {
     let wantlist = kwargs.get::<Option<bool>>("wantlist")?.unwrap_or(false);
-    let results = run(state, &plugin, &terms, &kwargs)?;
     let _ = kwargs.get::<Option<JValue>>("errors")?;
+    let results = run(state, &plugin, &terms, &kwargs)?;
     if wantlist {
         return Ok(JValue::from(results));
+    }
+    if !results.is_empty() && results.iter().all(|v| v.as_str().is_some()) {
+        let parts: Vec<&str> = results.iter().filter_map(|v| v.as_str()).collect();
+        return Ok(JValue::from(parts.join(",")));
     }
     if results.len() == 1 {
         return Ok(results.into_iter().next().unwrap_or_default());
     }
-    let parts: Result<Vec<String>, JError> =
-        results.iter().map(|v| Ok(python_str(&arg(v)?))).collect();
-    Ok(ret(&Value::Str(parts?.join(","))))
+    Ok(JValue::from(results))
 }
 
 fn query(

@@ -453,3 +453,44 @@ fn random_templates_never_panic() {
         let _ = templar.condition(&text, &ctx);
     }
 }
+
+#[test]
+fn query_runs_list_lookups_without_rendering_terms_again() {
+    let ctx = super::ctx_from_yaml("n: 5\n");
+    let t = Templar::new();
+    let terms = vec![
+        Value::List(vec![Value::Int(1), s("{{ n }}")]),
+        Value::Int(2),
+    ];
+    assert_eq!(
+        t.query("items", &terms, &ctx).unwrap(),
+        vec![Value::Int(1), s("{{ n }}"), Value::Int(2)]
+    );
+    assert_eq!(
+        t.query("sequence", &[s("start=1 end=3")], &ctx).unwrap(),
+        vec![s("1"), s("2"), s("3")]
+    );
+    assert_eq!(
+        t.query("indexed_items", &[Value::List(vec![s("a")])], &ctx)
+            .unwrap(),
+        vec![Value::List(vec![Value::Int(0), s("a")])]
+    );
+    assert_eq!(
+        t.query("vars", &[s("n")], &ctx).unwrap(),
+        vec![Value::Int(5)]
+    );
+    assert!(t.query("nope", &[s("x")], &ctx).is_err());
+}
+
+#[test]
+fn render_text_is_always_text() {
+    let ctx = super::ctx_from_yaml("l: [1, 2]\nn: 5\n");
+    let t = Templar::new();
+    assert_eq!(t.render_text("{{ l }}\n", &ctx).unwrap(), "[1, 2]\n");
+    assert_eq!(
+        t.render_text("n={{ n }}\n{% if true %}\nyes\n{% endif %}\n", &ctx)
+            .unwrap(),
+        "n=5\nyes\n"
+    );
+    assert_eq!(t.render_text("plain", &ctx).unwrap(), "plain");
+}
