@@ -225,6 +225,21 @@ fn templates_match_ansible() {
         "n={{ n }}\n{% if t %}\nchain={{ chain1 }}\n{% endif %}\n",
     )
     .unwrap();
+    std::fs::write(
+        scratch.path().join("templates/with_include.j2"),
+        "{% import 'macros.j2' as m %}head\n{% include 'inc.j2' %}\n{{ m.listener('k', 1) }}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        scratch.path().join("templates/inc.j2"),
+        "included s={{ s }}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        scratch.path().join("templates/macros.j2"),
+        "{% macro listener(h, p) %}{{ h }}:{{ p + 9091 }}{% endmacro %}",
+    )
+    .unwrap();
     let scratch_text = scratch.path().to_string_lossy().into_owned();
     let reference = run_ansible(&scratch);
     let templar = Templar::new();

@@ -10,6 +10,7 @@
 mod context;
 mod convert;
 mod error;
+mod files;
 mod filters;
 mod jinja_tests;
 mod methods;
@@ -102,6 +103,7 @@ impl Templar {
             source::SILENT_UNDEFINED,
             minijinja::value::Value::from_object(omit::SilentUndefined),
         );
+        files::configure(&mut env);
         filters::register(&mut env);
         jinja_tests::register(&mut env);
         env
@@ -197,6 +199,32 @@ impl Templar {
         }
         let scope = self.scope(ctx);
         let mut text = convert::python_str_of(&scope.render(source)?)?;
+        if source.ends_with('\n') && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        Ok(text)
+    }
+
+    /// Render a template file for the `template` action: text, with `{% include %}`s found
+    /// beside the file or in `search_dirs` (a role's and the playbook's `templates/`).
+    pub fn render_file(
+        &self,
+        path: &std::path::Path,
+        search_dirs: &[std::path::PathBuf],
+        ctx: &VarContext,
+    ) -> Result<String, TemplateError> {
+        let source = std::fs::read_to_string(path).map_err(|e| {
+            TemplateError::runtime(format!(
+                "Could not find or access '{}': {e}",
+                path.display()
+            ))
+        })?;
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let _guard = files::SearchDirsGuard::set(search_dirs.to_vec());
+        let scope = self.scope(ctx);
+        let name = absolute.to_string_lossy();
+        let value = self.render_named(&source, &name, &scope, &scope.root())?;
+        let mut text = convert::python_str_of(&value)?;
         if source.ends_with('\n') && !text.ends_with('\n') {
             text.push('\n');
         }

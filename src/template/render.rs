@@ -69,10 +69,22 @@ impl Templar {
         scope: &Arc<Scope>,
         root: &JValue,
     ) -> Result<JValue, TemplateError> {
+        self.render_named(source, "<string>", scope, root)
+    }
+
+    /// Render with a template name: an absolute file path makes includes resolve
+    /// beside that file (files.rs).
+    pub(crate) fn render_named(
+        &self,
+        source: &str,
+        name: &str,
+        scope: &Arc<Scope>,
+        root: &JValue,
+    ) -> Result<JValue, TemplateError> {
         let prepared = super::source::prepare_source(source);
         let template = self
             .env
-            .template_from_str(&prepared)
+            .template_from_named_str(name, &prepared)
             .map_err(|e| syntax_error(&e, source, &prepared))?;
         let captured = match template.render_captured(root.clone()) {
             Ok(c) => c,
@@ -81,7 +93,7 @@ impl Templar {
                 // `is defined`: Ansible allows that chain, strict minijinja does not.
                 let template = self
                     .chainable_env
-                    .template_from_str(&prepared)
+                    .template_from_named_str(name, &prepared)
                     .map_err(|e| syntax_error(&e, source, &prepared))?;
                 match template.render_captured(root.clone()) {
                     Ok(c) => c,

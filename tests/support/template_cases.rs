@@ -262,6 +262,7 @@ pub const TEMPLATES: &[&str] = &[
     "{{ query('vars', 'n', 's') }}",
     "{{ lookup('file', 'rel.txt') }}",
     "{{ lookup('template', 't.j2') }}",
+    "{{ lookup('template', 'with_include.j2') }}",
     "{{ lookup('pipe', 'echo hi') }}",
     "{{ lookup('items', [1, [2, 3]]) }}",
     "{{ lookup('items', ['a', 'b']) }}",

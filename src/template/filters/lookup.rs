@@ -74,7 +74,8 @@ fn term_plugin(
             })?;
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| fail(format!("the template file {term} could not be read: {e}")))?;
-            render_file_text(state, &text)
+            let name = std::path::absolute(&path).unwrap_or(path);
+            render_file_text(state, &text, &name.to_string_lossy())
         }
         "pipe" => {
             let out = std::process::Command::new("/bin/sh")
@@ -130,10 +131,13 @@ fn find_file(state: &State, term: &str, subdir: &str) -> Option<std::path::PathB
 }
 
 /// Render a template file's text against the current variables, as text.
-fn render_file_text(state: &State, text: &str) -> Result<JValue, JError> {
+fn render_file_text(state: &State, text: &str, name: &str) -> Result<JValue, JError> {
     let vars = state.lookup("vars").unwrap_or_default();
     let prepared = crate::template::source::prepare_source(text);
-    let mut rendered = state.env().template_from_str(&prepared)?.render(vars)?;
+    let mut rendered = state
+        .env()
+        .template_from_named_str(name, &prepared)?
+        .render(vars)?;
     if text.ends_with('\n') && !rendered.ends_with('\n') {
         rendered.push('\n');
     }

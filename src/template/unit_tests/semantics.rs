@@ -494,3 +494,24 @@ fn render_text_is_always_text() {
     );
     assert_eq!(t.render_text("plain", &ctx).unwrap(), "plain");
 }
+
+#[test]
+fn render_file_resolves_includes_beside_the_file_and_in_search_dirs() {
+    let dir = std::env::temp_dir().join(format!("roller-render-file-{}", std::process::id()));
+    let shared = dir.join("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::write(
+        dir.join("main.j2"),
+        "{% include 'local.j2' %}|{% include 'common.j2' %}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("local.j2"), "local {{ n }}").unwrap();
+    std::fs::write(shared.join("common.j2"), "common {{ n + 1 }}").unwrap();
+    let ctx = super::ctx_from_yaml("n: 1\n");
+    let t = Templar::new();
+    let got = t.render_file(&dir.join("main.j2"), std::slice::from_ref(&shared), &ctx);
+    let missing = t.render_file(&dir.join("main.j2"), &[], &ctx);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(got.unwrap(), "local 1|common 2\n");
+    assert!(missing.is_err(), "common.j2 is only in the search dir");
+}
