@@ -33,6 +33,12 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_test("version", version);
     env.add_test("version_compare", version);
+    // Python identity: only the singletons None, True and False are the same object;
+    // Ansible's values (tagged ints, strings) never are.
+    env.add_test("sameas", |a: &JValue, b: &JValue| {
+        (a.is_none() && b.is_none())
+            || (a.kind() == ValueKind::Bool && b.kind() == ValueKind::Bool && a == b)
+    });
     env.add_test("truthy", |v: &JValue| v.is_true());
     env.add_test("falsy", |v: &JValue| !v.is_true());
     // Python strings are sequences.

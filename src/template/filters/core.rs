@@ -21,6 +21,8 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_filter("flatten", flatten);
     env.add_filter("list", to_list);
     env.add_filter("replace", replace);
+    env.add_filter("min", |v: &JValue, k: Kwargs| extreme(v, &k, false));
+    env.add_filter("max", |v: &JValue, k: Kwargs| extreme(v, &k, true));
     env.add_filter("wordcount", wordcount);
     env.add_filter("truncate", truncate);
     env.add_filter("center", center);
@@ -547,4 +549,59 @@ fn center(value: &JValue, width: Option<usize>) -> Result<String, JError> {
         " ".repeat(left),
         " ".repeat(pad - left)
     ))
+}
+
+/// Jinja's `min`/`max(case_sensitive=False, attribute=None)`; a missing attribute is an
+/// error, as in Ansible.
+fn extreme(value: &JValue, kwargs: &Kwargs, want_max: bool) -> Result<JValue, JError> {
+    require_defined(value)?;
+    let case_sensitive = kwargs
+        .get::<Option<bool>>("case_sensitive")?
+        .unwrap_or(false);
+    let attribute = kwargs.get::<Option<String>>("attribute")?;
+    kwargs.assert_all_used()?;
+    let items: Vec<JValue> = value.try_iter()?.collect();
+    let mut best: Option<(JValue, JValue)> = None;
+    for item in items {
+        let mut key = match &attribute {
+            Some(attr) => {
+                let mut current = item.clone();
+                for part in attr.split('.') {
+                    let next = match part.parse::<i64>() {
+                        Ok(i) => current.get_item(&JValue::from(i))?,
+                        Err(_) => current.get_attr(part)?,
+                    };
+                    if next.is_undefined() {
+                        return Err(JError::new(
+                            ErrorKind::InvalidOperation,
+                            format!(
+                                "object of type '{}' has no attribute '{part}'",
+                                super::super::convert::python_type_name(&current)
+                            ),
+                        ));
+                    }
+                    current = next;
+                }
+                current
+            }
+            None => item.clone(),
+        };
+        if !case_sensitive && let Some(s) = key.as_str() {
+            key = JValue::from(s.to_lowercase());
+        }
+        let better = match &best {
+            None => true,
+            Some((best_key, _)) => {
+                if want_max {
+                    key > *best_key
+                } else {
+                    key < *best_key
+                }
+            }
+        };
+        if better {
+            best = Some((key, item));
+        }
+    }
+    Ok(best.map(|(_, item)| item).unwrap_or(JValue::UNDEFINED))
 }

@@ -84,8 +84,6 @@ fn strict_builtins(env: &mut Environment<'static>) {
         "round" => f::round,
         "abs" => f::abs,
         "sum" => f::sum,
-        "min" => f::min,
-        "max" => f::max,
         "map" => f::map,
         "select" => f::select,
         "reject" => f::reject,
