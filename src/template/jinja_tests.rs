@@ -48,9 +48,29 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             ValueKind::Seq | ValueKind::Map | ValueKind::String | ValueKind::Iterable
         )
     });
-    env.add_test("abs", |v: &JValue| {
-        v.as_str().is_some_and(|s| s.starts_with('/'))
+    register_path_tests(env);
+    env.add_test("any", |v: &JValue| {
+        v.try_iter()
+            .map(|mut i| i.any(|x| x.is_true()))
+            .unwrap_or(false)
     });
+    env.add_test("all", |v: &JValue| {
+        v.try_iter()
+            .map(|mut i| i.all(|x| x.is_true()))
+            .unwrap_or(false)
+    });
+    env.add_test("nan", |v: &JValue| {
+        f64::try_from(v.clone()).is_ok_and(f64::is_nan)
+    });
+    env.add_test("isnan", |v: &JValue| {
+        f64::try_from(v.clone()).is_ok_and(f64::is_nan)
+    });
+    env.add_test("vault_encrypted", |_: &JValue| false);
+    env.add_test("started", |_: &JValue| true);
+    env.add_test("reachable", |v: &JValue| {
+        result_flag(v, "unreachable").map(|u| !u)
+    });
+    env.add_test("unreachable", |v: &JValue| result_flag(v, "unreachable"));
     env.add_test("contains", |v: &JValue, item: JValue| {
         v.try_iter()
             .map(|mut it| it.any(|x| x == item))
@@ -58,6 +78,42 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_test("subset", |a: &JValue, b: &JValue| is_subset(a, b));
     env.add_test("superset", |a: &JValue, b: &JValue| is_subset(b, a));
+}
+
+/// Path tests on the controller's file system (`files.py` in Ansible).
+fn register_path_tests(env: &mut Environment<'static>) {
+    use std::path::Path;
+    fn path_of(v: &JValue) -> Option<String> {
+        v.as_str().map(str::to_string)
+    }
+    type PathCheck = fn(&Path) -> bool;
+    let tests: &[(&'static str, PathCheck)] = &[
+        ("directory", |p| p.is_dir()),
+        ("is_dir", |p| p.is_dir()),
+        ("file", |p| p.is_file()),
+        ("is_file", |p| p.is_file()),
+        ("link", |p| p.is_symlink()),
+        ("is_link", |p| p.is_symlink()),
+        ("exists", |p| p.exists()),
+        ("link_exists", |p| p.symlink_metadata().is_ok()),
+        ("abs", |p| p.is_absolute()),
+        ("is_abs", |p| p.is_absolute()),
+    ];
+    for (name, check) in tests {
+        let check = *check;
+        env.add_test(*name, move |v: &JValue| {
+            path_of(v).is_some_and(|p| check(Path::new(&p)))
+        });
+    }
+    let same_file = |a: &JValue, b: &JValue| match (path_of(a), path_of(b)) {
+        (Some(a), Some(b)) => match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        },
+        _ => false,
+    };
+    env.add_test("same_file", same_file);
+    env.add_test("is_same_file", same_file);
 }
 
 fn result_flag(result: &JValue, key: &str) -> Result<bool, JError> {

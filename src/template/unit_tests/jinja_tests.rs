@@ -75,3 +75,24 @@ fn version_tests() {
         ],
     );
 }
+
+#[test]
+fn collection_and_path_tests() {
+    check_table(
+        &standard_ctx(),
+        &[
+            ("{{ [true, false] is any }}", "true"),
+            ("{{ [true, false] is all }}", "false"),
+            ("{{ [1, 2] is subset([1, 2, 3]) }}", "true"),
+            ("{{ [1, 2, 3] is superset([2]) }}", "true"),
+            ("{{ l is contains(1) }}", "true"),
+            ("{{ n is sameas 5 }}", "false"),
+            ("{{ none is sameas none }}", "true"),
+            ("{{ '/' is directory }}", "true"),
+            ("{{ '/' is exists }}", "true"),
+            ("{{ '/surely/not/here' is exists }}", "false"),
+            ("{{ '/etc' is abs }}", "true"),
+            ("{{ 'etc' is abs }}", "false"),
+        ],
+    );
+}
