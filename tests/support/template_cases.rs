@@ -523,6 +523,8 @@ pub const TEMPLATES: &[&str] = &[
     "{{ 'kafka-1:9092' | urlsplit('port') }}",
     "{{ 'SASL_SSL://kafka-1:9093' | urlsplit('port') }}",
     "{{ '/just/path' | urlsplit }}",
+    "{% set x = [] %}{% do x.append(1) %}{{ x }}",
+    "{{ [1, 2] | map('extract', ['a', 'b', 'c']) | list }}",
     "{{ [true, false] is any }}",
     "{{ [true, false] is all }}",
     "{{ fpath is file }}",
@@ -594,4 +596,7 @@ pub const CONDITIONS: &[&str] = &[
 pub const KNOWN_GAPS: &[&str] = &[
     // ansible-core 2.19 answers 0 for [3, 1, 2].count(1) (its lazy list); roller 1.
     "{{ l.count(1) }}",
+    // Mutating methods: minijinja values are immutable.
+    "{% set x = [] %}{% set _ = x.append(1) %}{{ x }}",
+    "{% set d = {} %}{% set _ = d.update({'a': 1}) %}{{ d }}",
 ];
