@@ -14,6 +14,7 @@ mod files;
 mod filters;
 mod jinja_tests;
 mod methods;
+mod mutable;
 mod omit;
 mod render;
 pub(crate) mod source;
@@ -103,6 +104,7 @@ impl Templar {
             source::SILENT_UNDEFINED,
             minijinja::value::Value::from_object(omit::SilentUndefined),
         );
+        env.add_function(mutable::MUTABLE_FN, mutable::make_mutable);
         files::configure(&mut env);
         filters::register(&mut env);
         jinja_tests::register(&mut env);

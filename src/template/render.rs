@@ -160,8 +160,14 @@ fn tolerates_undefined(source: &str) -> bool {
 /// source.rs); error spans point into the latter.
 fn syntax_error(err: &JError, source: &str, compiled: &str) -> TemplateError {
     let (line, column) = position(err, compiled);
+    let detail = err.detail().unwrap_or("syntax error");
+    let message = if detail.contains(super::source::DO_TAG_MARKER) {
+        "Encountered unknown tag 'do'.".to_string()
+    } else {
+        detail.to_string()
+    };
     TemplateError::Syntax {
-        message: err.detail().unwrap_or("syntax error").to_string(),
+        message,
         line,
         column,
         template: source.to_string(),

@@ -89,7 +89,13 @@ fn copy_code(tag: &str, close: &str, out: &mut String) -> usize {
     out.push_str(open);
     match end {
         Some(at) => {
-            out.push_str(&rewrite_code(&tag[open.len()..at]));
+            let code = &tag[open.len()..at];
+            let code = if close == "%}" {
+                reject_do(&mutable_set(code))
+            } else {
+                code.to_string()
+            };
+            out.push_str(&rewrite_code(&code));
             out.push_str(close);
             at + close.len()
         }
@@ -98,6 +104,44 @@ fn copy_code(tag: &str, close: &str, out: &mut String) -> usize {
             tag.len()
         }
     }
+}
+
+/// What a `{% do %}` tag becomes: a statement minijinja does not know, so compiling fails
+/// as it does in Ansible (which does not enable Jinja's `do` extension).
+pub(crate) const DO_TAG_MARKER: &str = "__roller_unknown_tag_do";
+
+fn reject_do(code: &str) -> String {
+    let trimmed = code.trim_start_matches(['-', '+']).trim_start();
+    if trimmed == "do" || trimmed.starts_with("do ") || trimmed.starts_with("do(") {
+        return format!(" {DO_TAG_MARKER} ");
+    }
+    code.to_string()
+}
+
+/// `set name = [..]` / `set name = {..}` makes a mutable list / dict (see mutable.rs).
+fn mutable_set(code: &str) -> String {
+    let trimmed = code.trim_start_matches(['-', '+']).trim_start();
+    let Some(rest) = trimmed.strip_prefix("set ") else {
+        return code.to_string();
+    };
+    let Some((name, value)) = rest.split_once('=') else {
+        return code.to_string();
+    };
+    let name = name.trim();
+    let value_trimmed = value.trim();
+    let is_name = !name.is_empty()
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if !is_name || !(value_trimmed.starts_with('[') || value_trimmed.starts_with('{')) {
+        return code.to_string();
+    }
+    let value_body = value_trimmed.trim_end_matches(['-', '+']).trim_end();
+    let strip = value_trimmed[value_body.len()..].trim_start();
+    let prefix = &code[..code.len() - trimmed.len()];
+    format!(
+        "{prefix}set {name} = {}({value_body}) {strip}",
+        crate::template::mutable::MUTABLE_FN
+    )
 }
 
 /// The index just past the string literal starting at `start` (or the end of `code`).
@@ -336,6 +380,20 @@ mod tests {
         assert_eq!(raw("{{ '%d' % 5 }}"), "{{ ('%d' | format(5)) }}");
         assert_eq!(raw("{% set a = 'x' %}"), "{% set a = 'x' %}");
         assert_eq!(raw("{{ a % 2 }}"), "{{ a % 2 }}");
+    }
+
+    #[test]
+    fn set_of_a_literal_is_mutable() {
+        assert_eq!(
+            raw("{% set x = [] %}"),
+            "{% set x = __roller_mutable([]) %}"
+        );
+        assert_eq!(
+            raw("{%- set d = {'a': 1} -%}"),
+            "{%- set d = __roller_mutable({'a': 1}) -%}"
+        );
+        assert_eq!(raw("{% set x = y %}"), "{% set x = y %}");
+        assert_eq!(raw("{% set ns.x = [] %}"), "{% set ns.x = [] %}");
     }
 
     #[test]

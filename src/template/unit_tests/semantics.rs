@@ -515,3 +515,31 @@ fn render_file_resolves_includes_beside_the_file_and_in_search_dirs() {
     assert_eq!(got.unwrap(), "local 1|common 2\n");
     assert!(missing.is_err(), "common.j2 is only in the search dir");
 }
+
+#[test]
+fn set_literals_accumulate_in_loops() {
+    let ctx = super::ctx_from_yaml("items: [a, b]\n");
+    let t = Templar::new();
+    assert_eq!(
+        t.template(
+            &s("{% set acc = [] %}{% for i in items %}{% set _ = acc.append(i | upper) %}{% endfor %}{{ acc }}"),
+            &ctx
+        )
+        .unwrap(),
+        Value::List(vec![s("A"), s("B")])
+    );
+    assert_eq!(
+        t.template(
+            &s("{% set m = {} %}{% set _ = m.update({'k': 1}) %}{{ m.k }}"),
+            &ctx
+        )
+        .unwrap(),
+        Value::Int(1)
+    );
+    assert_eq!(
+        t.template(&s("{% set x = [] %}{% do x.append(1) %}"), &ctx)
+            .unwrap_err()
+            .to_string(),
+        "Syntax error in template: Encountered unknown tag 'do'."
+    );
+}
