@@ -6,8 +6,11 @@ pub(crate) mod core;
 mod encoding;
 mod lists;
 mod lookup;
+mod ordering;
+mod paths;
 pub(crate) mod regex;
 pub(crate) mod serialize;
+mod text;
 
 use minijinja::value::{Kwargs, Rest, Value as JValue};
 use minijinja::{Environment, Error as JError, ErrorKind, State};
@@ -19,6 +22,9 @@ use crate::vars::Value;
 pub(crate) fn register(env: &mut Environment<'static>) {
     strict_builtins(env);
     core::register(env);
+    paths::register(env);
+    text::register(env);
+    ordering::register(env);
     collections::register(env);
     encoding::register(env);
     regex::register(env);
