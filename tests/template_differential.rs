@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use roller::template::{HostvarsSource, Templar, VarContext, is_omit};
 use roller::vars::{Key, Map, Value};
-use support::template_cases::{BASE_VARS, CONDITIONS, HOSTS, KNOWN_GAPS, TEMPLATES};
+use support::template_cases::{BASE_VARS, CONDITIONS, HOSTS, KNOWN_GAPS, TEMPLATES, VALUES};
 use support::{TempDir, isolated_env, repo_root, venv};
 
 /// What one task did in Ansible, or what roller computed for it.
@@ -42,6 +42,11 @@ fn playbook(scratch: &str) -> String {
         let msg = serde_json::to_string(template).unwrap();
         out.push_str(&format!(
             "    - name: m{i}\n      debug:\n        msg: {msg}\n      ignore_errors: true\n"
+        ));
+    }
+    for (i, value) in VALUES.iter().enumerate() {
+        out.push_str(&format!(
+            "    - name: v{i}\n      debug:\n        msg: {value}\n      ignore_errors: true\n"
         ));
     }
     for (i, template) in KNOWN_GAPS.iter().enumerate() {
@@ -254,6 +259,18 @@ fn templates_match_ansible() {
             Err(e) => Outcome::Failed(e.to_string()),
         };
         cases.push((format!("m{i}"), template.to_string(), got));
+    }
+    for (i, value) in VALUES.iter().enumerate() {
+        let parsed = roller::yaml::load_yaml(value)
+            .expect("value YAML")
+            .value
+            .unwrap_or(Value::Null);
+        let got = match templar.template(&parsed, &ctx) {
+            Ok(v) if is_omit(&v) => Outcome::Value(serde_json::json!("Hello world!")),
+            Ok(v) => Outcome::Value(to_json(&v)),
+            Err(e) => Outcome::Failed(e.to_string()),
+        };
+        cases.push((format!("v{i}"), value.to_string(), got));
     }
     for (i, cond) in CONDITIONS.iter().enumerate() {
         let got = match templar.condition(cond, &ctx) {

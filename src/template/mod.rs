@@ -28,7 +28,7 @@ use minijinja::{Environment, UndefinedBehavior};
 pub use error::TemplateError;
 pub use omit::{OMIT_PLACEHOLDER, is_omit};
 
-use crate::vars::{Key, Map, Value};
+use crate::vars::{Map, Value};
 use context::Scope;
 use convert::{from_jinja, python_type_name};
 
@@ -116,8 +116,10 @@ impl Templar {
         s.contains("{{") || s.contains("{%") || s.contains("{#")
     }
 
-    /// Template a value recursively: strings rendered, lists and maps recursed (keys too),
-    /// `Value::Unsafe` never rendered.
+    /// Template a value recursively: strings rendered, lists and maps recursed (keys are
+    /// not templated, as in ansible-core 2.19; items that render to `omit` are dropped),
+    /// `Value::Unsafe` never rendered. A whole value of `{{ omit }}` gives the
+    /// [`OMIT_PLACEHOLDER`] for the caller to drop.
     pub fn template(&self, value: &Value, ctx: &VarContext) -> Result<Value, TemplateError> {
         let scope = self.scope(ctx);
         self.template_in(value, &scope)
@@ -129,22 +131,25 @@ impl Templar {
                 scope.clear_nested_error();
                 from_jinja(&scope.render(s)?)?
             }
-            Value::List(items) => Value::List(
-                items
-                    .iter()
-                    .map(|v| self.template_in(v, scope))
-                    .collect::<Result<_, _>>()?,
-            ),
+            // An item that renders to `omit` is dropped, as Ansible does; keys are not
+            // templated (ansible-core 2.19 leaves them as written).
+            Value::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    let rendered = self.template_in(item, scope)?;
+                    if !is_omit(&rendered) {
+                        out.push(rendered);
+                    }
+                }
+                Value::List(out)
+            }
             Value::Map(map) => {
                 let mut out = Map::new();
                 for (k, v) in map {
-                    let key = match k {
-                        Key::Str(s) if Self::is_template(s) => {
-                            convert::key_from_jinja(&scope.render(s)?)?
-                        }
-                        other => other.clone(),
-                    };
-                    out.insert(key, self.template_in(v, scope)?);
+                    let rendered = self.template_in(v, scope)?;
+                    if !is_omit(&rendered) {
+                        out.insert(k.clone(), rendered);
+                    }
                 }
                 Value::Map(out)
             }

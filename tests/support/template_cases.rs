@@ -568,6 +568,17 @@ pub const TEMPLATES: &[&str] = &[
     "{{ 'x' | no_such_filter }}",
 ];
 
+/// Whole argument values (YAML flow) given to `debug: msg=`: containers are walked.
+pub const VALUES: &[&str] = &[
+    r#"{"{{ 'k' }}": "{{ n }}", plain: "x{{ n }}"}"#,
+    r#"["{{ n }}", "{{ omit }}", {a: "{{ omit }}", b: 1}]"#,
+    r#"{"{{ n }}": 1}"#,
+    r#"[["{{ l }}"], {nested: {deeper: "{{ chain1 }}"}}]"#,
+    r#"[1, 2.5, true, null, "plain", !unsafe "{{ n }}"]"#,
+    r#"{a: "{{ undefined_var | default(omit) }}", b: "{{ s }}"}"#,
+    r#"["{{ undefined_var }}"]"#,
+];
+
 /// Conditionals evaluated as `when:`; the outcome is ok, skipped or failed.
 pub const CONDITIONS: &[&str] = &[
     "t",

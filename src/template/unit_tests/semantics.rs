@@ -148,14 +148,16 @@ fn self_referencing_container_is_a_loop() {
 }
 
 #[test]
-fn template_walks_containers_and_keys() {
+fn template_walks_containers_but_not_keys_and_drops_omitted_items() {
     let ctx = super::ctx_from_yaml("k: key\nv: 1\n");
-    let value = crate::yaml::load_yaml("{'{{ k }}': ['{{ v }}', 'x{{ v }}'], plain: 2}")
-        .unwrap()
-        .value
-        .unwrap();
+    let value = crate::yaml::load_yaml(
+        "{'{{ k }}': ['{{ v }}', 'x{{ v }}', '{{ omit }}'], plain: 2, gone: '{{ omit }}'}",
+    )
+    .unwrap()
+    .value
+    .unwrap();
     let got = Templar::new().template(&value, &ctx).unwrap();
-    let want = crate::yaml::load_yaml("{key: [1, x1], plain: 2}")
+    let want = crate::yaml::load_yaml("{'{{ k }}': [1, x1], plain: 2}")
         .unwrap()
         .value
         .unwrap();
