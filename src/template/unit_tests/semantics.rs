@@ -545,3 +545,24 @@ fn set_literals_accumulate_in_loops() {
         "Syntax error in template: Encountered unknown tag 'do'."
     );
 }
+
+/// The engine may share one Templar and contexts across worker threads.
+#[test]
+fn templar_and_context_are_thread_safe() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Templar>();
+    assert_send_sync::<VarContext>();
+    assert_send_sync::<TemplateError>();
+    let templar = Templar::new();
+    let ctx = super::ctx_from_yaml("a: '{{ b }}'\nb: 2\n");
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                assert_eq!(
+                    templar.template(&s("{{ a }}"), &ctx).unwrap(),
+                    Value::Int(2)
+                );
+            });
+        }
+    });
+}
