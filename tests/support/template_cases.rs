@@ -41,6 +41,8 @@ fpath: "@SCRATCH@/file.txt"
 int_keys: {1: one, 2: two}
 brokers: ["kafka-1:9092", "kafka-2:9092"]
 day: 2024-01-02
+jaas: "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"admin-secret\";"
+long_brokers: ["kafka-broker-1.example.com:9092", "kafka-broker-2.example.com:9092", "kafka-broker-3.example.com:9092", "kafka-broker-4.example.com:9092"]
 "#;
 
 /// Inventory host variables (YAML `hosts:` of group `all`; every host is also in group
@@ -393,6 +395,18 @@ pub const TEMPLATES: &[&str] = &[
     "{{ {'x': [1, 2]} | to_nice_yaml }}",
     "{{ [[1, 2], {'a': 'b'}] | to_json }}",
     "{{ nested | to_nice_json(indent=2) }}",
+    "{{ {'jaas': jaas} | to_nice_yaml }}",
+    "{{ {'jaas': jaas} | to_yaml }}",
+    "{{ {'b': long_brokers} | to_yaml }}",
+    "{{ {'b': long_brokers} | to_nice_yaml }}",
+    "{{ long_brokers | to_yaml }}",
+    "{{ [{'x': long_brokers, 'y': jaas}] | to_yaml }}",
+    "{{ {'outer': {'inner': {'jaas': jaas, 'list': long_brokers}}} | to_nice_yaml }}",
+    "{{ {'q': \"it's a long value with a quote that needs single quotes: \" ~ jaas} | to_nice_yaml }}",
+    "{{ jaas | to_yaml }}",
+    "{{ {'a:b': 1, 'c,d': [1]} | to_nice_yaml }}",
+    "{{ {'a:b': 1} | to_yaml }}",
+    "{{ {'k': 'a' * 100} | to_nice_yaml }}",
     "{{ 'maybe' | bool }}",
     "{{ 'x' | int(default=7) }}",
     "{{ l | map('upper') }}",

@@ -7,7 +7,8 @@ use minijinja::{Environment, Error as JError, ErrorKind};
 use sha1::{Digest, Sha1};
 use sha2::{Sha224, Sha256, Sha384, Sha512};
 
-use super::serialize::{JsonStyle, YamlStyle, json_dumps, yaml_dump};
+use super::serialize::{JsonStyle, json_dumps};
+use super::yaml_dump::{YamlStyle, yaml_dump};
 use super::{arg, fail, ret};
 use crate::output::python_repr::python_str;
 use crate::vars::{Key, Map, Value};

@@ -11,6 +11,7 @@ mod paths;
 pub(crate) mod regex;
 pub(crate) mod serialize;
 mod text;
+mod yaml_dump;
 
 use minijinja::value::{Kwargs, Rest, Value as JValue};
 use minijinja::{Environment, Error as JError, ErrorKind, State};
