@@ -3,6 +3,8 @@
 //! - [`Templar::template`] renders a value: strings are templates, containers are walked.
 //! - [`Templar::condition`] evaluates `when:`-style conditionals (boolean results only).
 //! - [`Templar::expression`] evaluates a bare expression to its value.
+//! - [`Templar::render_text`] / [`Templar::render_file`] render text (the `template`
+//!   action), [`Templar::query`] runs a lookup plugin (`with_*` loops).
 //!
 //! Variables are given unrendered ([`VarContext`]) and rendered on access; see
 //! `context.rs`. docs/templating.md lists the semantics and known differences.
@@ -30,7 +32,7 @@ pub use omit::{OMIT_PLACEHOLDER, is_omit};
 
 use crate::vars::{Map, Value};
 use context::Scope;
-use convert::{from_jinja, python_type_name};
+use convert::from_jinja;
 
 /// The hosts reachable through the `hostvars` magic variable.
 pub trait HostvarsSource: Send + Sync {
@@ -271,9 +273,4 @@ impl Templar {
     fn scope(&self, ctx: &VarContext) -> Arc<Scope> {
         Scope::new(self.clone(), ctx.vars.clone(), ctx.hostvars.clone())
     }
-}
-
-/// Python's type name of a rendered value, for callers' messages.
-pub fn type_name_of(value: &minijinja::value::Value) -> &'static str {
-    python_type_name(value)
 }
