@@ -143,6 +143,26 @@ impl Templar {
     }
 }
 
+/// Python's message for minijinja's "unable to calculate 10 / 0".
+fn division_by_zero(detail: &str) -> Option<&'static str> {
+    let rest = detail.strip_prefix("unable to calculate ")?;
+    let mut parts = rest.split(' ');
+    let (left, op, right) = (parts.next()?, parts.next()?, parts.next()?);
+    if right.parse::<f64>().ok()? != 0.0 {
+        return None;
+    }
+    let float = left.contains(['.', 'e', 'n', 'i']) || right.contains('.');
+    Some(match (op, float) {
+        ("/", false) => "division by zero",
+        ("/", true) => "float division by zero",
+        ("//", false) => "integer division or modulo by zero",
+        ("//", true) => "float floor division by zero",
+        ("%", false) => "integer modulo by zero",
+        ("%", true) => "float modulo",
+        _ => return None,
+    })
+}
+
 /// Whether a template handles undefined values itself (`default`, `d(...)`, `is defined`,
 /// `is undefined`), which makes chained lookups on undefined values legitimate.
 fn tolerates_undefined(source: &str) -> bool {
@@ -241,6 +261,9 @@ pub(crate) fn translate_error(
             return undefined_in(span, source, scope);
         }
         _ => {}
+    }
+    if let Some(message) = division_by_zero(detail) {
+        return TemplateError::runtime(format!("Error rendering template: {message}"));
     }
     // minijinja names the undefined operand of a failed operation: "(`x` is undefined)".
     if let Some(start) = detail.find('`')
