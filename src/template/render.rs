@@ -183,6 +183,8 @@ fn syntax_error(err: &JError, source: &str, compiled: &str) -> TemplateError {
     let detail = err.detail().unwrap_or("syntax error");
     let message = if detail.contains(super::source::DO_TAG_MARKER) {
         "Encountered unknown tag 'do'.".to_string()
+    } else if let Some(tag) = detail.strip_prefix("unknown statement ") {
+        format!("Encountered unknown tag '{tag}'.")
     } else {
         detail.to_string()
     };

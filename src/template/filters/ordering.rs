@@ -111,5 +111,6 @@ fn extreme(value: &JValue, kwargs: &Kwargs, want_max: bool) -> Result<JValue, JE
             best = Some((key, item));
         }
     }
-    Ok(best.map(|(_, item)| item).unwrap_or(JValue::UNDEFINED))
+    best.map(|(_, item)| item)
+        .ok_or_else(|| fail("No aggregated item, sequence was empty."))
 }
