@@ -60,6 +60,23 @@ impl VarContext {
     }
 }
 
+/// ansible-core 2.19 renders a template once: a result that looks like a template
+/// (`"{{ '{{' }} n }}"` gives `{{ n }}`) stays text when it is stored (`set_fact`,
+/// `register`) and used again. Such strings are returned as `Value::Unsafe` so that the
+/// lazy variable lookup never renders them a second time.
+fn rendered_once(value: Value) -> Value {
+    match value {
+        Value::Str(s) if Templar::is_template(&s) => Value::Unsafe(s),
+        Value::List(items) => Value::List(items.into_iter().map(rendered_once).collect()),
+        Value::Map(map) => Value::Map(
+            map.into_iter()
+                .map(|(k, v)| (k, rendered_once(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// The templating engine: configured minijinja environments. Cheap to clone.
 ///
 /// Ansible's undefined is strict (printing, testing, iterating or filtering an undefined
@@ -131,7 +148,7 @@ impl Templar {
         Ok(match value {
             Value::Str(s) if Self::is_template(s) => {
                 scope.clear_nested_error();
-                from_jinja(&scope.render(s)?)?
+                rendered_once(from_jinja(&scope.render(s)?)?)
             }
             // An item that renders to `omit` is dropped, as Ansible does; keys are not
             // templated (ansible-core 2.19 leaves them as written).
@@ -185,7 +202,7 @@ impl Templar {
     /// A bare expression's value (`debug: var=`, `loop:` and friends). A string that is
     /// itself a template is rendered as one.
     pub fn expression(&self, expr: &str, ctx: &VarContext) -> Result<Value, TemplateError> {
-        self.expression_value(expr.trim(), ctx)
+        self.expression_value(expr.trim(), ctx).map(rendered_once)
     }
 
     fn expression_value(&self, expr: &str, ctx: &VarContext) -> Result<Value, TemplateError> {

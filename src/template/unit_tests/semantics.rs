@@ -566,3 +566,24 @@ fn templar_and_context_are_thread_safe() {
         }
     });
 }
+
+/// A stored result (set_fact) is not rendered again when used as a variable.
+#[test]
+fn results_are_rendered_once() {
+    let t = Templar::new();
+    let ctx = super::ctx_from_yaml("n: 5\nuns: !unsafe '{{ n }}'\n");
+    let y = t.template(&s("x{{ uns }}"), &ctx).unwrap();
+    let w = t.template(&s("{{ '{{' }} n }}"), &ctx).unwrap();
+    assert_eq!(y, Value::Unsafe("x{{ n }}".into()));
+    assert_eq!(w, Value::Unsafe("{{ n }}".into()));
+    let mut vars = (*ctx.vars).clone();
+    vars.insert(Key::from("y"), y);
+    vars.insert(Key::from("w"), w);
+    let later = VarContext::new(vars);
+    assert_eq!(
+        t.template(&s("{{ y }}|{{ w }}"), &later).unwrap(),
+        Value::Unsafe("x{{ n }}|{{ n }}".into())
+    );
+    // Plain results stay ordinary strings.
+    assert_eq!(t.template(&s("x{{ n }}"), &ctx).unwrap(), s("x5"));
+}
