@@ -158,15 +158,18 @@ fn regex_test(
     let _ = kwargs.get::<Option<String>>("match_type")?;
     kwargs.assert_all_used()?;
     let subject = super::convert::python_str_of(value).map_err(super::filters::to_jinja_error)?;
-    let re = compile(pattern, ignorecase, multiline)?;
-    Ok(match kind {
-        RegexTest::Search => re.is_match(&subject),
-        // re.match anchors at the start only.
+    // re.match anchors at the start only; re.search anywhere.
+    let anchored;
+    let pattern = match kind {
+        RegexTest::Search => pattern,
         RegexTest::Match => {
-            re.find(&subject).is_some_and(|m| m.start() == 0)
-                || re.find_iter(&subject).any(|m| m.start() == 0)
+            anchored = format!("\\A(?:{pattern})");
+            anchored.as_str()
         }
-    })
+    };
+    compile(pattern, ignorecase, multiline)?
+        .is_match(subject.as_str())
+        .map_err(|e| super::filters::fail(format!("regular expression matching failed: {e}")))
 }
 
 fn is_subset(a: &JValue, b: &JValue) -> bool {
