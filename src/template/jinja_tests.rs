@@ -6,6 +6,7 @@ use minijinja::value::{Kwargs, Value as JValue, ValueKind};
 use minijinja::{Environment, Error as JError};
 
 use super::filters::regex::compile;
+use super::versions::{VersionType, compare_versions};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("success", succeeded);
@@ -180,61 +181,6 @@ fn is_subset(a: &JValue, b: &JValue) -> bool {
     items.into_iter().all(|x| pool.contains(&x))
 }
 
-/// One component of a LooseVersion: numbers compare as numbers, the rest as text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Part {
-    Num(u64),
-    Text(String),
-}
-
-impl PartialOrd for Part {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Part {
-    fn cmp(&self, other: &Self) -> Ordering {
-        match (self, other) {
-            (Part::Num(a), Part::Num(b)) => a.cmp(b),
-            (Part::Text(a), Part::Text(b)) => a.cmp(b),
-            // Python 3 cannot compare int with str; Ansible then errors. Order numbers first.
-            (Part::Num(_), Part::Text(_)) => Ordering::Less,
-            (Part::Text(_), Part::Num(_)) => Ordering::Greater,
-        }
-    }
-}
-
-/// distutils' LooseVersion split: runs of digits, runs of letters, and other characters;
-/// dots dropped.
-fn loose_parts(v: &str) -> Vec<Part> {
-    let mut parts = Vec::new();
-    let mut chars = v.chars().peekable();
-    while let Some(&c) = chars.peek() {
-        if c.is_ascii_digit() {
-            let mut n = String::new();
-            while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                n.push(d);
-                chars.next();
-            }
-            parts.push(n.parse().map(Part::Num).unwrap_or(Part::Text(n)));
-        } else if c.is_ascii_alphabetic() {
-            let mut t = String::new();
-            while let Some(&d) = chars.peek().filter(|d| d.is_ascii_alphabetic()) {
-                t.push(d);
-                chars.next();
-            }
-            parts.push(Part::Text(t));
-        } else {
-            chars.next();
-            if c != '.' {
-                parts.push(Part::Text(c.to_string()));
-            }
-        }
-    }
-    parts
-}
-
 fn version(
     value: &JValue,
     other: &JValue,
@@ -248,16 +194,30 @@ fn version(
             .unwrap_or("eq".into()),
     };
     let strict = kwargs.get::<Option<bool>>("strict")?.unwrap_or(false);
-    let _ = kwargs.get::<Option<String>>("version_type")?;
+    let version_type = kwargs.get::<Option<String>>("version_type")?;
     kwargs.assert_all_used()?;
-    let _ = strict;
     let text =
         |v: &JValue| super::convert::python_str_of(v).map_err(super::filters::to_jinja_error);
     let (a, b) = (text(value)?, text(other)?);
     if a.is_empty() {
         return Err(super::filters::fail("Input version value cannot be empty"));
     }
-    let ord = loose_parts(&a).cmp(&loose_parts(&b));
+    let kind = match (version_type.as_deref(), strict) {
+        (Some(_), true) => {
+            return Err(super::filters::fail(
+                "Cannot specify both 'strict' and 'version_type'",
+            ));
+        }
+        (Some("loose") | None, false) => VersionType::Loose,
+        (Some("strict"), _) | (None, true) => VersionType::Strict,
+        (Some("semver" | "semantic"), _) => VersionType::Semver,
+        (Some(other), _) => {
+            return Err(super::filters::fail(format!(
+                "Invalid version type ({other}). Must be one of loose, strict, semver, semantic"
+            )));
+        }
+    };
+    let ord = compare_versions(&a, &b, kind).map_err(super::filters::fail)?;
     Ok(match operator.as_str() {
         "==" | "=" | "eq" => ord == Ordering::Equal,
         "!=" | "<>" | "ne" => ord != Ordering::Equal,

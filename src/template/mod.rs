@@ -22,6 +22,7 @@ mod render;
 pub(crate) mod source;
 #[cfg(test)]
 mod unit_tests;
+mod versions;
 
 use std::sync::Arc;
 

@@ -72,6 +72,19 @@ fn version_tests() {
             ("{{ v is version_compare('3.0', '>=') }}", "false"),
             ("{{ '1.0.0-beta' is version('1.0.0', '<') }}", "false"),
             ("{{ v is version('2.8.1') }}", "true"),
+            (
+                "{{ '1.0.0-beta' is version('1.0.0', '<', version_type='semver') }}",
+                "true",
+            ),
+            (
+                "{{ '1.0.0-rc.2' is version('1.0.0-rc.10', '<', version_type='semver') }}",
+                "true",
+            ),
+            ("{{ '1.2' is version('1.2.0', '==', strict=true) }}", "true"),
+            (
+                "{{ '1.2a1' is version('1.2', '<', version_type='strict') }}",
+                "true",
+            ),
         ],
     );
 }
