@@ -16,12 +16,15 @@ pub(super) fn register(env: &mut Environment<'static>) {
 
 /// The plugin's results, in order.
 fn run(
-    state: &State,
+    state: &mut State,
     plugin: &str,
     terms: &[JValue],
     kwargs: &Kwargs,
 ) -> Result<Vec<JValue>, JError> {
     let plugin = plugin.strip_prefix("ansible.builtin.").unwrap_or(plugin);
+    if super::lookup_loops::PLUGINS.contains(&plugin) {
+        return super::lookup_loops::run(state, plugin, terms, kwargs);
+    }
     match plugin {
         "items" | "list" | "dict" | "indexed_items" | "sequence" => list_plugin(plugin, terms),
         _ => terms
@@ -110,7 +113,7 @@ fn term_plugin(
 /// A relative path as Ansible's lookups search it: the role's and the playbook's
 /// `files/` (or `templates/`) directory and the directory itself, then the working
 /// directory.
-fn find_file(state: &State, term: &str, subdir: &str) -> Option<std::path::PathBuf> {
+pub(super) fn find_file(state: &State, term: &str, subdir: &str) -> Option<std::path::PathBuf> {
     let path = std::path::Path::new(term);
     if path.is_absolute() {
         return Some(path.to_path_buf());
@@ -241,17 +244,34 @@ fn sequence(term: &str) -> Result<Vec<JValue>, JError> {
     Ok(out)
 }
 
+/// Runs the plugin honouring `errors=`: 'strict' (default) fails, 'warn' and 'ignore'
+/// give no result (`None` from lookup, `[]` from query).
+fn run_with_errors(
+    state: &mut State,
+    plugin: &str,
+    terms: &[JValue],
+    kwargs: &Kwargs,
+) -> Result<Option<Vec<JValue>>, JError> {
+    let errors = kwargs.get::<Option<String>>("errors")?;
+    match run(state, plugin, terms, kwargs) {
+        Ok(results) => Ok(Some(results)),
+        Err(_) if matches!(errors.as_deref(), Some("ignore" | "warn")) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// `lookup`: a list of strings is joined with commas, a single value is itself, anything
 /// else stays a list (wantlist=True: always the list).
 fn lookup(
-    state: &State,
+    state: &mut State,
     plugin: String,
     terms: Rest<JValue>,
     kwargs: Kwargs,
 ) -> Result<JValue, JError> {
     let wantlist = kwargs.get::<Option<bool>>("wantlist")?.unwrap_or(false);
-    let _ = kwargs.get::<Option<JValue>>("errors")?;
-    let results = run(state, &plugin, &terms, &kwargs)?;
+    let Some(results) = run_with_errors(state, &plugin, &terms, &kwargs)? else {
+        return Ok(JValue::from(()));
+    };
     if wantlist {
         return Ok(JValue::from(results));
     }
@@ -266,10 +286,11 @@ fn lookup(
 }
 
 fn query(
-    state: &State,
+    state: &mut State,
     plugin: String,
     terms: Rest<JValue>,
     kwargs: Kwargs,
 ) -> Result<JValue, JError> {
-    Ok(JValue::from(run(state, &plugin, &terms, &kwargs)?))
+    let results = run_with_errors(state, &plugin, &terms, &kwargs)?;
+    Ok(JValue::from(results.unwrap_or_default()))
 }

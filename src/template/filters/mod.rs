@@ -6,6 +6,7 @@ pub(crate) mod core;
 mod encoding;
 mod lists;
 mod lookup;
+mod lookup_loops;
 mod ordering;
 mod paths;
 pub(crate) mod regex;

@@ -322,3 +322,37 @@ fn min_max_uuid_urlsplit() {
     );
     check_errors(&standard_ctx(), &["{{ l | min(attribute='x') }}"]);
 }
+
+#[test]
+fn loop_lookups() {
+    check_table(
+        &standard_ctx(),
+        &[
+            (
+                "{{ query('nested', ['a', 'b'], [1, 2]) }}",
+                "[[a, 1], [a, 2], [b, 1], [b, 2]]",
+            ),
+            (
+                "{{ query('together', ['a', 'b'], [1]) }}",
+                "[[a, 1], [b, null]]",
+            ),
+            (
+                "{{ query('subelements', [{'n': 'x', 'l': [1, 2]}], 'l') }}",
+                "[[{n: x}, 1], [{n: x}, 2]]",
+            ),
+            (
+                "{{ lookup('first_found', ['/surely/missing'], errors='ignore') }}",
+                "null",
+            ),
+            (
+                "{{ query('first_found', ['/surely/missing'], skip=True) }}",
+                "[]",
+            ),
+        ],
+    );
+    // A directory is not a file.
+    check_errors(
+        &standard_ctx(),
+        &["{{ query('first_found', ['/surely/missing', '/']) }}"],
+    );
+}
