@@ -587,3 +587,20 @@ fn results_are_rendered_once() {
     // Plain results stay ordinary strings.
     assert_eq!(t.template(&s("x{{ n }}"), &ctx).unwrap(), s("x5"));
 }
+
+/// YAML booleans reach the engine as `when: true`; Python spellings work too.
+#[test]
+fn boolean_literals_in_conditions() {
+    let ctx = super::ctx_from_yaml("a: 1\n");
+    let t = Templar::new();
+    for (expr, want) in [
+        ("true", true),
+        ("True", true),
+        ("false", false),
+        ("False", false),
+        ("None is none", true),
+        ("a == 1 and not False", true),
+    ] {
+        assert_eq!(t.condition(expr, &ctx).unwrap(), want, "{expr}");
+    }
+}
