@@ -200,6 +200,14 @@ impl Templar {
         }
     }
 
+    /// The deprecation warning ansible-core 2.19 prints for a templated conditional
+    /// (`when: "{{ x }}"`), or `None`. The engine adds the origin (file:line:column).
+    pub fn conditional_deprecation(expr: &str) -> Option<&'static str> {
+        Self::is_template(expr).then_some(
+            "Conditionals should not be surrounded by templating delimiters such as {{ }} or {% %}. This feature will be removed from ansible-core version 2.23.",
+        )
+    }
+
     /// A bare expression's value (`debug: var=`, `loop:` and friends). A string that is
     /// itself a template is rendered as one.
     pub fn expression(&self, expr: &str, ctx: &VarContext) -> Result<Value, TemplateError> {

@@ -604,3 +604,9 @@ fn boolean_literals_in_conditions() {
         assert_eq!(t.condition(expr, &ctx).unwrap(), want, "{expr}");
     }
 }
+
+#[test]
+fn templated_conditionals_are_deprecated() {
+    assert!(Templar::conditional_deprecation("{{ x }}").is_some());
+    assert!(Templar::conditional_deprecation("x > 1").is_none());
+}
