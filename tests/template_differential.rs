@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use roller::template::{HostvarsSource, Templar, VarContext, is_omit};
 use roller::vars::{Key, Map, Value};
-use support::template_cases::{BASE_VARS, CONDITIONS, HOSTS, KNOWN_GAPS, TEMPLATES};
+use support::template_cases::{BASE_VARS, CONDITIONS, HOSTS, KNOWN_GAPS, TEMPLATES, VALUES};
 use support::{TempDir, isolated_env, repo_root, venv};
 
 /// What one task did in Ansible, or what roller computed for it.
@@ -42,6 +42,11 @@ fn playbook(scratch: &str) -> String {
         let msg = serde_json::to_string(template).unwrap();
         out.push_str(&format!(
             "    - name: m{i}\n      debug:\n        msg: {msg}\n      ignore_errors: true\n"
+        ));
+    }
+    for (i, value) in VALUES.iter().enumerate() {
+        out.push_str(&format!(
+            "    - name: v{i}\n      debug:\n        msg: {value}\n      ignore_errors: true\n"
         ));
     }
     for (i, template) in KNOWN_GAPS.iter().enumerate() {
@@ -186,6 +191,7 @@ fn roller_context(scratch: &str) -> VarContext {
     groups.insert(Key::from("kafka"), Value::List(host_names));
     groups.insert(Key::from("ungrouped"), Value::List(Vec::new()));
     vars.insert(Key::from("groups"), Value::Map(groups));
+    vars.insert(Key::from("playbook_dir"), Value::Str(scratch.to_string()));
     VarContext {
         vars: Arc::new(vars),
         hostvars: Some(Arc::new(TestHosts(hosts))),
@@ -216,6 +222,29 @@ fn ansible_error_core(message: &str) -> String {
 fn templates_match_ansible() {
     let scratch = TempDir::new("template-diff");
     std::fs::write(scratch.path().join("file.txt"), "file content\n").unwrap();
+    std::fs::create_dir_all(scratch.path().join("files")).unwrap();
+    std::fs::write(scratch.path().join("files/rel.txt"), "relative\n").unwrap();
+    std::fs::create_dir_all(scratch.path().join("templates")).unwrap();
+    std::fs::write(
+        scratch.path().join("templates/t.j2"),
+        "n={{ n }}\n{% if t %}\nchain={{ chain1 }}\n{% endif %}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        scratch.path().join("templates/with_include.j2"),
+        "{% import 'macros.j2' as m %}head\n{% include 'inc.j2' %}\n{{ m.listener('k', 1) }}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        scratch.path().join("templates/inc.j2"),
+        "included s={{ s }}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        scratch.path().join("templates/macros.j2"),
+        "{% macro listener(h, p) %}{{ h }}:{{ p + 9091 }}{% endmacro %}",
+    )
+    .unwrap();
     let scratch_text = scratch.path().to_string_lossy().into_owned();
     let reference = run_ansible(&scratch);
     let templar = Templar::new();
@@ -230,6 +259,18 @@ fn templates_match_ansible() {
             Err(e) => Outcome::Failed(e.to_string()),
         };
         cases.push((format!("m{i}"), template.to_string(), got));
+    }
+    for (i, value) in VALUES.iter().enumerate() {
+        let parsed = roller::yaml::load_yaml(value)
+            .expect("value YAML")
+            .value
+            .unwrap_or(Value::Null);
+        let got = match templar.template(&parsed, &ctx) {
+            Ok(v) if is_omit(&v) => Outcome::Value(serde_json::json!("Hello world!")),
+            Ok(v) => Outcome::Value(to_json(&v)),
+            Err(e) => Outcome::Failed(e.to_string()),
+        };
+        cases.push((format!("v{i}"), value.to_string(), got));
     }
     for (i, cond) in CONDITIONS.iter().enumerate() {
         let got = match templar.condition(cond, &ctx) {

@@ -6,6 +6,7 @@ use minijinja::value::{Kwargs, Value as JValue, ValueKind};
 use minijinja::{Environment, Error as JError};
 
 use super::filters::regex::compile;
+use super::versions::{VersionType, compare_versions};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("success", succeeded);
@@ -33,6 +34,12 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_test("version", version);
     env.add_test("version_compare", version);
+    // Python identity: only the singletons None, True and False are the same object;
+    // Ansible's values (tagged ints, strings) never are.
+    env.add_test("sameas", |a: &JValue, b: &JValue| {
+        (a.is_none() && b.is_none())
+            || (a.kind() == ValueKind::Bool && b.kind() == ValueKind::Bool && a == b)
+    });
     env.add_test("truthy", |v: &JValue| v.is_true());
     env.add_test("falsy", |v: &JValue| !v.is_true());
     // Python strings are sequences.
@@ -42,9 +49,29 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             ValueKind::Seq | ValueKind::Map | ValueKind::String | ValueKind::Iterable
         )
     });
-    env.add_test("abs", |v: &JValue| {
-        v.as_str().is_some_and(|s| s.starts_with('/'))
+    register_path_tests(env);
+    env.add_test("any", |v: &JValue| {
+        v.try_iter()
+            .map(|mut i| i.any(|x| x.is_true()))
+            .unwrap_or(false)
     });
+    env.add_test("all", |v: &JValue| {
+        v.try_iter()
+            .map(|mut i| i.all(|x| x.is_true()))
+            .unwrap_or(false)
+    });
+    env.add_test("nan", |v: &JValue| {
+        f64::try_from(v.clone()).is_ok_and(f64::is_nan)
+    });
+    env.add_test("isnan", |v: &JValue| {
+        f64::try_from(v.clone()).is_ok_and(f64::is_nan)
+    });
+    env.add_test("vault_encrypted", |_: &JValue| false);
+    env.add_test("started", |_: &JValue| true);
+    env.add_test("reachable", |v: &JValue| {
+        result_flag(v, "unreachable").map(|u| !u)
+    });
+    env.add_test("unreachable", |v: &JValue| result_flag(v, "unreachable"));
     env.add_test("contains", |v: &JValue, item: JValue| {
         v.try_iter()
             .map(|mut it| it.any(|x| x == item))
@@ -52,6 +79,42 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_test("subset", |a: &JValue, b: &JValue| is_subset(a, b));
     env.add_test("superset", |a: &JValue, b: &JValue| is_subset(b, a));
+}
+
+/// Path tests on the controller's file system (`files.py` in Ansible).
+fn register_path_tests(env: &mut Environment<'static>) {
+    use std::path::Path;
+    fn path_of(v: &JValue) -> Option<String> {
+        v.as_str().map(str::to_string)
+    }
+    type PathCheck = fn(&Path) -> bool;
+    let tests: &[(&'static str, PathCheck)] = &[
+        ("directory", |p| p.is_dir()),
+        ("is_dir", |p| p.is_dir()),
+        ("file", |p| p.is_file()),
+        ("is_file", |p| p.is_file()),
+        ("link", |p| p.is_symlink()),
+        ("is_link", |p| p.is_symlink()),
+        ("exists", |p| p.exists()),
+        ("link_exists", |p| p.symlink_metadata().is_ok()),
+        ("abs", |p| p.is_absolute()),
+        ("is_abs", |p| p.is_absolute()),
+    ];
+    for (name, check) in tests {
+        let check = *check;
+        env.add_test(*name, move |v: &JValue| {
+            path_of(v).is_some_and(|p| check(Path::new(&p)))
+        });
+    }
+    let same_file = |a: &JValue, b: &JValue| match (path_of(a), path_of(b)) {
+        (Some(a), Some(b)) => match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        },
+        _ => false,
+    };
+    env.add_test("same_file", same_file);
+    env.add_test("is_same_file", same_file);
 }
 
 fn result_flag(result: &JValue, key: &str) -> Result<bool, JError> {
@@ -96,15 +159,18 @@ fn regex_test(
     let _ = kwargs.get::<Option<String>>("match_type")?;
     kwargs.assert_all_used()?;
     let subject = super::convert::python_str_of(value).map_err(super::filters::to_jinja_error)?;
-    let re = compile(pattern, ignorecase, multiline)?;
-    Ok(match kind {
-        RegexTest::Search => re.is_match(&subject),
-        // re.match anchors at the start only.
+    // re.match anchors at the start only; re.search anywhere.
+    let anchored;
+    let pattern = match kind {
+        RegexTest::Search => pattern,
         RegexTest::Match => {
-            re.find(&subject).is_some_and(|m| m.start() == 0)
-                || re.find_iter(&subject).any(|m| m.start() == 0)
+            anchored = format!("\\A(?:{pattern})");
+            anchored.as_str()
         }
-    })
+    };
+    compile(pattern, ignorecase, multiline)?
+        .is_match(subject.as_str())
+        .map_err(|e| super::filters::fail(format!("regular expression matching failed: {e}")))
 }
 
 fn is_subset(a: &JValue, b: &JValue) -> bool {
@@ -113,61 +179,6 @@ fn is_subset(a: &JValue, b: &JValue) -> bool {
     };
     let pool: Vec<JValue> = b.try_iter().map(|i| i.collect()).unwrap_or_default();
     items.into_iter().all(|x| pool.contains(&x))
-}
-
-/// One component of a LooseVersion: numbers compare as numbers, the rest as text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Part {
-    Num(u64),
-    Text(String),
-}
-
-impl PartialOrd for Part {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Part {
-    fn cmp(&self, other: &Self) -> Ordering {
-        match (self, other) {
-            (Part::Num(a), Part::Num(b)) => a.cmp(b),
-            (Part::Text(a), Part::Text(b)) => a.cmp(b),
-            // Python 3 cannot compare int with str; Ansible then errors. Order numbers first.
-            (Part::Num(_), Part::Text(_)) => Ordering::Less,
-            (Part::Text(_), Part::Num(_)) => Ordering::Greater,
-        }
-    }
-}
-
-/// distutils' LooseVersion split: runs of digits, runs of letters, and other characters;
-/// dots dropped.
-fn loose_parts(v: &str) -> Vec<Part> {
-    let mut parts = Vec::new();
-    let mut chars = v.chars().peekable();
-    while let Some(&c) = chars.peek() {
-        if c.is_ascii_digit() {
-            let mut n = String::new();
-            while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                n.push(d);
-                chars.next();
-            }
-            parts.push(n.parse().map(Part::Num).unwrap_or(Part::Text(n)));
-        } else if c.is_ascii_alphabetic() {
-            let mut t = String::new();
-            while let Some(&d) = chars.peek().filter(|d| d.is_ascii_alphabetic()) {
-                t.push(d);
-                chars.next();
-            }
-            parts.push(Part::Text(t));
-        } else {
-            chars.next();
-            if c != '.' {
-                parts.push(Part::Text(c.to_string()));
-            }
-        }
-    }
-    parts
 }
 
 fn version(
@@ -183,16 +194,30 @@ fn version(
             .unwrap_or("eq".into()),
     };
     let strict = kwargs.get::<Option<bool>>("strict")?.unwrap_or(false);
-    let _ = kwargs.get::<Option<String>>("version_type")?;
+    let version_type = kwargs.get::<Option<String>>("version_type")?;
     kwargs.assert_all_used()?;
-    let _ = strict;
     let text =
         |v: &JValue| super::convert::python_str_of(v).map_err(super::filters::to_jinja_error);
     let (a, b) = (text(value)?, text(other)?);
     if a.is_empty() {
         return Err(super::filters::fail("Input version value cannot be empty"));
     }
-    let ord = loose_parts(&a).cmp(&loose_parts(&b));
+    let kind = match (version_type.as_deref(), strict) {
+        (Some(_), true) => {
+            return Err(super::filters::fail(
+                "Cannot specify both 'strict' and 'version_type'",
+            ));
+        }
+        (Some("loose") | None, false) => VersionType::Loose,
+        (Some("strict"), _) | (None, true) => VersionType::Strict,
+        (Some("semver" | "semantic"), _) => VersionType::Semver,
+        (Some(other), _) => {
+            return Err(super::filters::fail(format!(
+                "Invalid version type ({other}). Must be one of loose, strict, semver, semantic"
+            )));
+        }
+    };
+    let ord = compare_versions(&a, &b, kind).map_err(super::filters::fail)?;
     Ok(match operator.as_str() {
         "==" | "=" | "eq" => ord == Ordering::Equal,
         "!=" | "<>" | "ne" => ord != Ordering::Equal,

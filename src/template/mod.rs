@@ -3,6 +3,8 @@
 //! - [`Templar::template`] renders a value: strings are templates, containers are walked.
 //! - [`Templar::condition`] evaluates `when:`-style conditionals (boolean results only).
 //! - [`Templar::expression`] evaluates a bare expression to its value.
+//! - [`Templar::render_text`] / [`Templar::render_file`] render text (the `template`
+//!   action), [`Templar::query`] runs a lookup plugin (`with_*` loops).
 //!
 //! Variables are given unrendered ([`VarContext`]) and rendered on access; see
 //! `context.rs`. docs/templating.md lists the semantics and known differences.
@@ -10,14 +12,17 @@
 mod context;
 mod convert;
 mod error;
+mod files;
 mod filters;
 mod jinja_tests;
 mod methods;
+mod mutable;
 mod omit;
 mod render;
-mod source;
+pub(crate) mod source;
 #[cfg(test)]
 mod unit_tests;
+mod versions;
 
 use std::sync::Arc;
 
@@ -26,9 +31,9 @@ use minijinja::{Environment, UndefinedBehavior};
 pub use error::TemplateError;
 pub use omit::{OMIT_PLACEHOLDER, is_omit};
 
-use crate::vars::{Key, Map, Value};
+use crate::vars::{Map, Value};
 use context::Scope;
-use convert::{from_jinja, python_type_name};
+use convert::from_jinja;
 
 /// The hosts reachable through the `hostvars` magic variable.
 pub trait HostvarsSource: Send + Sync {
@@ -53,6 +58,23 @@ impl VarContext {
             vars: Arc::new(vars),
             hostvars: None,
         }
+    }
+}
+
+/// ansible-core 2.19 renders a template once: a result that looks like a template
+/// (`"{{ '{{' }} n }}"` gives `{{ n }}`) stays text when it is stored (`set_fact`,
+/// `register`) and used again. Such strings are returned as `Value::Unsafe` so that the
+/// lazy variable lookup never renders them a second time.
+fn rendered_once(value: Value) -> Value {
+    match value {
+        Value::Str(s) if Templar::is_template(&s) => Value::Unsafe(s),
+        Value::List(items) => Value::List(items.into_iter().map(rendered_once).collect()),
+        Value::Map(map) => Value::Map(
+            map.into_iter()
+                .map(|(k, v)| (k, rendered_once(v)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 
@@ -102,6 +124,8 @@ impl Templar {
             source::SILENT_UNDEFINED,
             minijinja::value::Value::from_object(omit::SilentUndefined),
         );
+        env.add_function(mutable::MUTABLE_FN, mutable::make_mutable);
+        files::configure(&mut env);
         filters::register(&mut env);
         jinja_tests::register(&mut env);
         env
@@ -112,8 +136,10 @@ impl Templar {
         s.contains("{{") || s.contains("{%") || s.contains("{#")
     }
 
-    /// Template a value recursively: strings rendered, lists and maps recursed (keys too),
-    /// `Value::Unsafe` never rendered.
+    /// Template a value recursively: strings rendered, lists and maps recursed (keys are
+    /// not templated, as in ansible-core 2.19; items that render to `omit` are dropped),
+    /// `Value::Unsafe` never rendered. A whole value of `{{ omit }}` gives the
+    /// [`OMIT_PLACEHOLDER`] for the caller to drop.
     pub fn template(&self, value: &Value, ctx: &VarContext) -> Result<Value, TemplateError> {
         let scope = self.scope(ctx);
         self.template_in(value, &scope)
@@ -123,24 +149,27 @@ impl Templar {
         Ok(match value {
             Value::Str(s) if Self::is_template(s) => {
                 scope.clear_nested_error();
-                from_jinja(&scope.render(s)?)?
+                rendered_once(from_jinja(&scope.render(s)?)?)
             }
-            Value::List(items) => Value::List(
-                items
-                    .iter()
-                    .map(|v| self.template_in(v, scope))
-                    .collect::<Result<_, _>>()?,
-            ),
+            // An item that renders to `omit` is dropped, as Ansible does; keys are not
+            // templated (ansible-core 2.19 leaves them as written).
+            Value::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    let rendered = self.template_in(item, scope)?;
+                    if !is_omit(&rendered) {
+                        out.push(rendered);
+                    }
+                }
+                Value::List(out)
+            }
             Value::Map(map) => {
                 let mut out = Map::new();
                 for (k, v) in map {
-                    let key = match k {
-                        Key::Str(s) if Self::is_template(s) => {
-                            convert::key_from_jinja(&scope.render(s)?)?
-                        }
-                        other => other.clone(),
-                    };
-                    out.insert(key, self.template_in(v, scope)?);
+                    let rendered = self.template_in(v, scope)?;
+                    if !is_omit(&rendered) {
+                        out.insert(k.clone(), rendered);
+                    }
                 }
                 Value::Map(out)
             }
@@ -171,10 +200,18 @@ impl Templar {
         }
     }
 
+    /// The deprecation warning ansible-core 2.19 prints for a templated conditional
+    /// (`when: "{{ x }}"`), or `None`. The engine adds the origin (file:line:column).
+    pub fn conditional_deprecation(expr: &str) -> Option<&'static str> {
+        Self::is_template(expr).then_some(
+            "Conditionals should not be surrounded by templating delimiters such as {{ }} or {% %}. This feature will be removed from ansible-core version 2.23.",
+        )
+    }
+
     /// A bare expression's value (`debug: var=`, `loop:` and friends). A string that is
     /// itself a template is rendered as one.
     pub fn expression(&self, expr: &str, ctx: &VarContext) -> Result<Value, TemplateError> {
-        self.expression_value(expr.trim(), ctx)
+        self.expression_value(expr.trim(), ctx).map(rendered_once)
     }
 
     fn expression_value(&self, expr: &str, ctx: &VarContext) -> Result<Value, TemplateError> {
@@ -189,12 +226,77 @@ impl Templar {
         from_jinja(&value)
     }
 
+    /// Render text the way the `template` action does: the result is always text (a
+    /// native result is written as Python's `str()`).
+    pub fn render_text(&self, source: &str, ctx: &VarContext) -> Result<String, TemplateError> {
+        if !Self::is_template(source) {
+            return Ok(source.to_string());
+        }
+        let scope = self.scope(ctx);
+        let mut text = convert::python_str_of(&scope.render(source)?)?;
+        if source.ends_with('\n') && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        Ok(text)
+    }
+
+    /// Render a template file for the `template` action: text, with `{% include %}`s found
+    /// beside the file or in `search_dirs` (a role's and the playbook's `templates/`).
+    pub fn render_file(
+        &self,
+        path: &std::path::Path,
+        search_dirs: &[std::path::PathBuf],
+        ctx: &VarContext,
+    ) -> Result<String, TemplateError> {
+        let source = std::fs::read_to_string(path).map_err(|e| {
+            TemplateError::runtime(format!(
+                "Could not find or access '{}': {e}",
+                path.display()
+            ))
+        })?;
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let _guard = files::SearchDirsGuard::set(search_dirs.to_vec());
+        let scope = self.scope(ctx);
+        let name = absolute.to_string_lossy();
+        let value = self.render_named(&source, &name, &scope, &scope.root())?;
+        let mut text = convert::python_str_of(&value)?;
+        if source.ends_with('\n') && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        Ok(text)
+    }
+
+    /// Run a lookup plugin over already-rendered terms, as `with_<plugin>:` loops and
+    /// `query(plugin, ...)` do: `items`, `list`, `dict`, `indexed_items`, `sequence`,
+    /// `env`, `file`, `template`, `pipe`, `vars`.
+    pub fn query(
+        &self,
+        plugin: &str,
+        terms: &[Value],
+        ctx: &VarContext,
+    ) -> Result<Vec<Value>, TemplateError> {
+        let scope = self.scope(ctx);
+        // The terms are passed as values, never rendered again.
+        let extra = minijinja::value::Value::from_pairs([
+            ("__roller_plugin", minijinja::value::Value::from(plugin)),
+            (
+                "__roller_terms",
+                terms.iter().map(convert::to_jinja).collect(),
+            ),
+        ]);
+        let root = minijinja::value::merge_maps([extra, scope.root()]);
+        let value = self.render_with_root(
+            "{{ query(__roller_plugin, *__roller_terms) }}",
+            &scope,
+            &root,
+        )?;
+        match from_jinja(&value)? {
+            Value::List(items) => Ok(items),
+            other => Ok(vec![other]),
+        }
+    }
+
     fn scope(&self, ctx: &VarContext) -> Arc<Scope> {
         Scope::new(self.clone(), ctx.vars.clone(), ctx.hostvars.clone())
     }
-}
-
-/// Python's type name of a rendered value, for callers' messages.
-pub fn type_name_of(value: &minijinja::value::Value) -> &'static str {
-    python_type_name(value)
 }

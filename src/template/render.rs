@@ -58,21 +58,44 @@ impl Templar {
         source: &str,
         scope: &Arc<Scope>,
     ) -> Result<JValue, TemplateError> {
+        self.render_with_root(source, scope, &scope.root())
+    }
+
+    /// Like [`render_in_scope`](Self::render_in_scope) with a root object that may add
+    /// names to the scope's variables.
+    pub(crate) fn render_with_root(
+        &self,
+        source: &str,
+        scope: &Arc<Scope>,
+        root: &JValue,
+    ) -> Result<JValue, TemplateError> {
+        self.render_named(source, "<string>", scope, root)
+    }
+
+    /// Render with a template name: an absolute file path makes includes resolve
+    /// beside that file (files.rs).
+    pub(crate) fn render_named(
+        &self,
+        source: &str,
+        name: &str,
+        scope: &Arc<Scope>,
+        root: &JValue,
+    ) -> Result<JValue, TemplateError> {
         let prepared = super::source::prepare_source(source);
         let template = self
             .env
-            .template_from_str(&prepared)
+            .template_from_named_str(name, &prepared)
             .map_err(|e| syntax_error(&e, source, &prepared))?;
-        let captured = match template.render_captured(scope.root()) {
+        let captured = match template.render_captured(root.clone()) {
             Ok(c) => c,
             Err(err) if err.kind() == ErrorKind::UndefinedError && tolerates_undefined(source) => {
                 // Perhaps an attribute of an undefined value on its way to `default` or
                 // `is defined`: Ansible allows that chain, strict minijinja does not.
                 let template = self
                     .chainable_env
-                    .template_from_str(&prepared)
+                    .template_from_named_str(name, &prepared)
                     .map_err(|e| syntax_error(&e, source, &prepared))?;
-                match template.render_captured(scope.root()) {
+                match template.render_captured(root.clone()) {
                     Ok(c) => c,
                     Err(_) => return Err(translate_error(&err, source, &prepared, scope)),
                 }
@@ -120,6 +143,26 @@ impl Templar {
     }
 }
 
+/// Python's message for minijinja's "unable to calculate 10 / 0".
+fn division_by_zero(detail: &str) -> Option<&'static str> {
+    let rest = detail.strip_prefix("unable to calculate ")?;
+    let mut parts = rest.split(' ');
+    let (left, op, right) = (parts.next()?, parts.next()?, parts.next()?);
+    if right.parse::<f64>().ok()? != 0.0 {
+        return None;
+    }
+    let float = left.contains(['.', 'e', 'n', 'i']) || right.contains('.');
+    Some(match (op, float) {
+        ("/", false) => "division by zero",
+        ("/", true) => "float division by zero",
+        ("//", false) => "integer division or modulo by zero",
+        ("//", true) => "float floor division by zero",
+        ("%", false) => "integer modulo by zero",
+        ("%", true) => "float modulo",
+        _ => return None,
+    })
+}
+
 /// Whether a template handles undefined values itself (`default`, `d(...)`, `is defined`,
 /// `is undefined`), which makes chained lookups on undefined values legitimate.
 fn tolerates_undefined(source: &str) -> bool {
@@ -137,8 +180,16 @@ fn tolerates_undefined(source: &str) -> bool {
 /// source.rs); error spans point into the latter.
 fn syntax_error(err: &JError, source: &str, compiled: &str) -> TemplateError {
     let (line, column) = position(err, compiled);
+    let detail = err.detail().unwrap_or("syntax error");
+    let message = if detail.contains(super::source::DO_TAG_MARKER) {
+        "Encountered unknown tag 'do'.".to_string()
+    } else if let Some(tag) = detail.strip_prefix("unknown statement ") {
+        format!("Encountered unknown tag '{tag}'.")
+    } else {
+        detail.to_string()
+    };
     TemplateError::Syntax {
-        message: err.detail().unwrap_or("syntax error").to_string(),
+        message,
         line,
         column,
         template: source.to_string(),
@@ -212,6 +263,9 @@ pub(crate) fn translate_error(
             return undefined_in(span, source, scope);
         }
         _ => {}
+    }
+    if let Some(message) = division_by_zero(detail) {
+        return TemplateError::runtime(format!("Error rendering template: {message}"));
     }
     // minijinja names the undefined operand of a failed operation: "(`x` is undefined)".
     if let Some(start) = detail.find('`')

@@ -9,7 +9,7 @@
 /// Rewrite template source for minijinja: string literals inside `{{ }}` / `{% %}` keep
 /// their backslashes, and inline `if` without `else` is completed.
 pub(crate) fn prepare_source(source: &str) -> String {
-    if !source.contains('\\') && !source.contains(" if ") {
+    if !source.contains('\\') && !source.contains(" if ") && !source.contains('%') {
         return source.to_string();
     }
     let mut out = String::with_capacity(source.len() + 8);
@@ -67,47 +67,220 @@ fn find_endraw(s: &str) -> Option<usize> {
     None
 }
 
-/// Copy one tag (from its opening to `close`), rewriting string literals; returns the
-/// number of bytes consumed.
+/// Copy one tag (from its opening to `close`), rewriting its code; returns the number of
+/// bytes consumed.
 fn copy_code(tag: &str, close: &str, out: &mut String) -> usize {
-    let mut chars = tag.char_indices().peekable();
-    // The opening delimiter.
-    for _ in 0..2 {
-        if let Some((_, c)) = chars.next() {
+    let open = tag.get(..2).unwrap_or(tag);
+    let mut i = open.len();
+    let end = loop {
+        if i >= tag.len() {
+            break None;
+        }
+        if tag[i..].starts_with(close) {
+            break Some(i);
+        }
+        let c = tag[i..].chars().next().unwrap_or(' ');
+        i = if c == '\'' || c == '"' {
+            literal_end(tag, i)
+        } else {
+            i + c.len_utf8()
+        };
+    };
+    out.push_str(open);
+    match end {
+        Some(at) => {
+            let code = &tag[open.len()..at];
+            let code = if close == "%}" {
+                reject_do(&mutable_set(code))
+            } else {
+                code.to_string()
+            };
+            out.push_str(&rewrite_code(&code));
+            out.push_str(close);
+            at + close.len()
+        }
+        None => {
+            out.push_str(&rewrite_code(&tag[open.len()..]));
+            tag.len()
+        }
+    }
+}
+
+/// What a `{% do %}` tag becomes: a statement minijinja does not know, so compiling fails
+/// as it does in Ansible (which does not enable Jinja's `do` extension).
+pub(crate) const DO_TAG_MARKER: &str = "__roller_unknown_tag_do";
+
+fn reject_do(code: &str) -> String {
+    let trimmed = code.trim_start_matches(['-', '+']).trim_start();
+    if trimmed == "do" || trimmed.starts_with("do ") || trimmed.starts_with("do(") {
+        return format!(" {DO_TAG_MARKER} ");
+    }
+    code.to_string()
+}
+
+/// `set name = [..]` / `set name = {..}` makes a mutable list / dict (see mutable.rs).
+fn mutable_set(code: &str) -> String {
+    let trimmed = code.trim_start_matches(['-', '+']).trim_start();
+    let Some(rest) = trimmed.strip_prefix("set ") else {
+        return code.to_string();
+    };
+    let Some((name, value)) = rest.split_once('=') else {
+        return code.to_string();
+    };
+    let name = name.trim();
+    let value_trimmed = value.trim();
+    let is_name = !name.is_empty()
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if !is_name || !(value_trimmed.starts_with('[') || value_trimmed.starts_with('{')) {
+        return code.to_string();
+    }
+    let value_body = value_trimmed.trim_end_matches(['-', '+']).trim_end();
+    let strip = value_trimmed[value_body.len()..].trim_start();
+    let prefix = &code[..code.len() - trimmed.len()];
+    format!(
+        "{prefix}set {name} = {}({value_body}) {strip}",
+        crate::template::mutable::MUTABLE_FN
+    )
+}
+
+/// The index just past the string literal starting at `start` (or the end of `code`).
+fn literal_end(code: &str, start: usize) -> usize {
+    let quote = code[start..].chars().next().unwrap_or('\'');
+    let mut escaped = false;
+    for (offset, c) in code[start + 1..].char_indices() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == quote {
+            return start + 1 + offset + 1;
+        }
+    }
+    code.len()
+}
+
+/// A literal with every backslash doubled (and an escaped quote kept escaped), so that
+/// minijinja's unescaping gives back the text as written.
+fn rewrite_literal(literal: &str) -> String {
+    let mut out = String::with_capacity(literal.len() + 4);
+    let mut chars = literal.chars();
+    let quote = chars.next().unwrap_or('\'');
+    out.push(quote);
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            out.push_str("\\\\");
+            match chars.next() {
+                Some(q) if q == quote => {
+                    out.push('\\');
+                    out.push(q);
+                }
+                Some('\\') => out.push_str("\\\\"),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
             out.push(c);
         }
     }
-    while let Some((i, c)) = chars.next() {
-        if tag[i..].starts_with(close) {
-            out.push_str(close);
-            return i + close.len();
-        }
-        if c == '\'' || c == '"' {
+    out
+}
+
+/// Rewrite expression code: string literals keep their backslashes, and Python's
+/// `'format' % args` (a string literal on the left; minijinja has no `%` on strings)
+/// becomes `('format' | format(args))`.
+fn rewrite_code(code: &str) -> String {
+    let mut out = String::with_capacity(code.len() + 8);
+    let mut i = 0;
+    while i < code.len() {
+        let c = code[i..].chars().next().unwrap_or(' ');
+        if c != '\'' && c != '"' {
             out.push(c);
-            while let Some((_, d)) = chars.next() {
-                if d == '\\' {
-                    out.push_str("\\\\");
-                    match chars.next() {
-                        Some((_, q)) if q == c => {
-                            out.push('\\');
-                            out.push(q);
-                        }
-                        Some((_, '\\')) => out.push_str("\\\\"),
-                        Some((_, other)) => out.push(other),
-                        None => {}
-                    }
-                } else {
-                    out.push(d);
-                    if d == c {
-                        break;
-                    }
-                }
-            }
+            i += c.len_utf8();
             continue;
         }
-        out.push(c);
+        let end = literal_end(code, i);
+        let literal = rewrite_literal(&code[i..end]);
+        if let Some((rhs_end, args)) = percent_operand(code, end) {
+            out.push_str(&format!("({literal} | format({}))", rewrite_code(args)));
+            i = rhs_end;
+        } else {
+            out.push_str(&literal);
+            i = end;
+        }
     }
-    tag.len()
+    out
+}
+
+/// After a string literal ending at `from`: `% operand`, returned as the end of the
+/// operand and the text to pass to `format(...)` (a tuple's items, or the operand).
+fn percent_operand(code: &str, from: usize) -> Option<(usize, &str)> {
+    let after = &code[from..];
+    let op = from + (after.len() - after.trim_start().len());
+    if !code[op..].starts_with('%') || code[op + 1..].starts_with('}') {
+        return None;
+    }
+    let rest = &code[op + 1..];
+    let start = op + 1 + (rest.len() - rest.trim_start().len());
+    let first = code[start..].chars().next()?;
+    if first == '(' {
+        let close = matching_close(code, start)?;
+        let inner = code[start + 1..close].trim();
+        let inner = inner.strip_suffix(',').unwrap_or(inner);
+        return Some((close + 1, inner));
+    }
+    let mut i = start;
+    if first == '\'' || first == '"' {
+        i = literal_end(code, start);
+    } else if first.is_ascii_digit() || first == '-' {
+        i += first.len_utf8();
+        while i < code.len() && (code.as_bytes()[i].is_ascii_digit() || code.as_bytes()[i] == b'.')
+        {
+            i += 1;
+        }
+    } else if first.is_alphabetic() || first == '_' {
+        // A name with attribute, index and call suffixes.
+        loop {
+            while i < code.len()
+                && (code.as_bytes()[i].is_ascii_alphanumeric() || code.as_bytes()[i] == b'_')
+            {
+                i += 1;
+            }
+            match code.as_bytes().get(i) {
+                Some(b'.') => i += 1,
+                Some(b'[' | b'(') => i = matching_close(code, i)? + 1,
+                _ => break,
+            }
+        }
+    } else {
+        return None;
+    }
+    Some((i, &code[start..i]))
+}
+
+/// The index of the bracket closing the one at `open`, skipping string literals.
+fn matching_close(code: &str, open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < code.len() {
+        let c = code[i..].chars().next()?;
+        match c {
+            '\'' | '"' => {
+                i = literal_end(code, i);
+                continue;
+            }
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += c.len_utf8();
+    }
+    None
 }
 
 /// The global that stands for Jinja's silent undefined (see [`complete_inline_if`]).
@@ -195,6 +368,32 @@ mod tests {
         assert_eq!(raw(r"{{ 'a\'b' }}"), r"{{ 'a\\\'b' }}");
         assert_eq!(raw(r"{{ '\\' }}"), r"{{ '\\\\' }}");
         assert_eq!(raw(r"x\n {{ 1 }}"), r"x\n {{ 1 }}");
+    }
+
+    #[test]
+    fn percent_formatting_becomes_the_format_filter() {
+        assert_eq!(
+            raw("{{ '%s-%d' % (a, 1) }}"),
+            "{{ ('%s-%d' | format(a, 1)) }}"
+        );
+        assert_eq!(raw("{{ '%s' % x.y[0] }}"), "{{ ('%s' | format(x.y[0])) }}");
+        assert_eq!(raw("{{ '%d' % 5 }}"), "{{ ('%d' | format(5)) }}");
+        assert_eq!(raw("{% set a = 'x' %}"), "{% set a = 'x' %}");
+        assert_eq!(raw("{{ a % 2 }}"), "{{ a % 2 }}");
+    }
+
+    #[test]
+    fn set_of_a_literal_is_mutable() {
+        assert_eq!(
+            raw("{% set x = [] %}"),
+            "{% set x = __roller_mutable([]) %}"
+        );
+        assert_eq!(
+            raw("{%- set d = {'a': 1} -%}"),
+            "{%- set d = __roller_mutable({'a': 1}) -%}"
+        );
+        assert_eq!(raw("{% set x = y %}"), "{% set x = y %}");
+        assert_eq!(raw("{% set ns.x = [] %}"), "{% set ns.x = [] %}");
     }
 
     #[test]

@@ -7,7 +7,8 @@ use minijinja::{Environment, Error as JError, ErrorKind};
 use sha1::{Digest, Sha1};
 use sha2::{Sha224, Sha256, Sha384, Sha512};
 
-use super::serialize::{JsonStyle, YamlStyle, json_dumps, yaml_dump};
+use super::serialize::{JsonStyle, json_dumps};
+use super::yaml_dump::{YamlStyle, yaml_dump};
 use super::{arg, fail, ret};
 use crate::output::python_repr::python_str;
 use crate::vars::{Key, Map, Value};
@@ -22,6 +23,8 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_filter("b64encode", b64encode);
     env.add_filter("b64decode", b64decode);
     env.add_filter("hash", hash);
+    env.add_filter("to_uuid", to_uuid);
+    env.add_filter("urlsplit", urlsplit);
     env.add_filter("checksum", |v: &JValue| hash(v, Some("sha1".into())));
     env.add_filter("sha1", |v: &JValue| hash(v, Some("sha1".into())));
     env.add_filter("md5", |v: &JValue| hash(v, Some("md5".into())));
@@ -151,4 +154,127 @@ fn hash(value: &JValue, hashtype: Option<String>) -> Result<String, JError> {
         "sha512" => hex(&Sha512::digest(data)),
         other => return Err(fail(format!("unsupported hash type {other}"))),
     })
+}
+
+/// `to_uuid(namespace=...)`: `uuid.uuid5(namespace, text)`.
+fn to_uuid(value: &JValue, namespace: Option<String>, kwargs: Kwargs) -> Result<String, JError> {
+    const ANSIBLE_NAMESPACE: &str = "361E6D51-FAEC-444A-9079-341386DA8E2E";
+    let namespace = match namespace {
+        Some(n) => Some(n),
+        None => kwargs.get::<Option<String>>("namespace")?,
+    };
+    kwargs.assert_all_used()?;
+    let text = python_str(&defined(value)?);
+    let ns_hex: String = namespace
+        .as_deref()
+        .unwrap_or(ANSIBLE_NAMESPACE)
+        .chars()
+        .filter(|c| *c != '-' && *c != '{' && *c != '}')
+        .collect();
+    if ns_hex.len() != 32 {
+        return Err(fail("badly formed hexadecimal UUID string"));
+    }
+    let mut ns = Vec::with_capacity(16);
+    for i in (0..32).step_by(2) {
+        let byte = u8::from_str_radix(&ns_hex[i..i + 2], 16)
+            .map_err(|_| fail("badly formed hexadecimal UUID string"))?;
+        ns.push(byte);
+    }
+    let mut hasher = Sha1::new();
+    hasher.update(&ns);
+    hasher.update(text.as_bytes());
+    let digest = hasher.finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&digest[..16]);
+    b[6] = (b[6] & 0x0f) | 0x50;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex(&b);
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    ))
+}
+
+/// `urlsplit(query='')`: Python's `urllib.parse.urlsplit` as a dict, or one field of it.
+fn urlsplit(value: &JValue, query: Option<String>) -> Result<JValue, JError> {
+    let url = python_str(&defined(value)?);
+    let mut rest = url.as_str();
+    let mut scheme = String::new();
+    if let Some(colon) = rest.find(':') {
+        let candidate = &rest[..colon];
+        if !candidate.is_empty()
+            && candidate.starts_with(|c: char| c.is_ascii_alphabetic())
+            && candidate
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
+            scheme = candidate.to_lowercase();
+            rest = &rest[colon + 1..];
+        }
+    }
+    let mut netloc = "";
+    if let Some(after) = rest.strip_prefix("//") {
+        let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+        netloc = &after[..end];
+        rest = &after[end..];
+    }
+    let (rest, fragment) = rest.split_once('#').unwrap_or((rest, ""));
+    let (path, query_part) = rest.split_once('?').unwrap_or((rest, ""));
+    let (userinfo, hostport) = match netloc.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, netloc),
+    };
+    let (username, password) = match userinfo {
+        Some(u) => match u.split_once(':') {
+            Some((name, pass)) => (Value::Str(name.into()), Value::Str(pass.into())),
+            None => (Value::Str(u.into()), Value::Null),
+        },
+        None => (Value::Null, Value::Null),
+    };
+    let (host, port_text) = if let Some(inner) = hostport.strip_prefix('[') {
+        let (h, after) = inner.split_once(']').unwrap_or((inner, ""));
+        (h, after.strip_prefix(':'))
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        }
+    };
+    let hostname = if host.is_empty() {
+        Value::Null
+    } else {
+        Value::Str(host.to_lowercase())
+    };
+    let port = match port_text.filter(|p| !p.is_empty()) {
+        Some(p) => Value::Int(
+            p.parse::<i64>()
+                .map_err(|_| fail(format!("Port could not be cast to integer value as '{p}'")))?,
+        ),
+        None => Value::Null,
+    };
+    let mut fields = Map::new();
+    for (k, v) in [
+        ("fragment", Value::Str(fragment.into())),
+        ("hostname", hostname),
+        ("netloc", Value::Str(netloc.into())),
+        ("password", password),
+        ("path", Value::Str(path.into())),
+        ("port", port),
+        ("query", Value::Str(query_part.into())),
+        ("scheme", Value::Str(scheme)),
+        ("username", username),
+    ] {
+        fields.insert(Key::from(k), v);
+    }
+    match query.filter(|q| !q.is_empty()) {
+        None => Ok(ret(&Value::Map(fields))),
+        Some(q) => match fields.get(&Key::Str(q.clone())) {
+            Some(v) => Ok(ret(v)),
+            None => Err(fail(format!("urlsplit: unknown URL component: {q}"))),
+        },
+    }
 }

@@ -1,4 +1,5 @@
-//! `lookup()` / `query()` / `q()` for the plugins templates use most: env, file, vars.
+//! `lookup()` / `query()` / `q()`: env, file, template, pipe, vars, and the list plugins
+//! behind `with_*` loops (items, list, dict, indexed_items, sequence).
 
 use minijinja::value::{Kwargs, Rest, Value as JValue};
 use minijinja::{Environment, Error as JError, ErrorKind, State};
@@ -13,208 +14,320 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_function("q", query);
 }
 
-/// Each term's result, in order.
+/// The plugin's results, in order.
 fn run(
-    state: &State,
+    state: &mut State,
     plugin: &str,
     terms: &[JValue],
     kwargs: &Kwargs,
 ) -> Result<Vec<JValue>, JError> {
-    let default = kwargs.get::<Option<JValue>>("default")?;
-    if let Some(values) = structural(state, plugin, terms)? {
-        return Ok(values);
+    let plugin = plugin.strip_prefix("ansible.builtin.").unwrap_or(plugin);
+    if super::lookup_loops::PLUGINS.contains(&plugin) {
+        return super::lookup_loops::run(state, plugin, terms, kwargs);
     }
-    let mut out = Vec::new();
-    for term in terms {
-        let term = python_str(&arg(term)?);
-        let value = match plugin {
-            "env" | "ansible.builtin.env" => match std::env::var(&term) {
-                Ok(v) => JValue::from(v),
-                Err(_) => default.clone().unwrap_or(JValue::from("")),
-            },
-            "file" | "ansible.builtin.file" => {
-                let text = std::fs::read_to_string(&term).map_err(|e| {
-                    fail(format!(
-                        "The 'file' lookup had an issue accessing the file '{term}': {e}"
-                    ))
-                })?;
-                let rstrip = kwargs.get::<Option<bool>>("rstrip")?.unwrap_or(true);
-                let lstrip = kwargs.get::<Option<bool>>("lstrip")?.unwrap_or(false);
-                let mut t = text.as_str();
-                if rstrip {
-                    t = t.trim_end();
-                }
-                if lstrip {
-                    t = t.trim_start();
-                }
-                JValue::from(t)
-            }
-            "vars" | "ansible.builtin.vars" => {
-                match state.lookup(&term).filter(|v| !v.is_undefined()) {
-                    Some(v) => v,
-                    None => match &default {
-                        Some(d) => d.clone(),
-                        None => {
-                            return Err(JError::new(
-                                ErrorKind::UndefinedError,
-                                format!("No variable named '{term}' was found."),
-                            ));
-                        }
-                    },
-                }
-            }
-            other => return Err(fail(format!("lookup plugin ({other}) not found"))),
-        };
-        out.push(value);
+    match plugin {
+        "items" | "list" | "dict" | "indexed_items" | "sequence" => list_plugin(plugin, terms),
+        "inventory_hostnames" => inventory_hostnames(state, terms),
+        _ => terms
+            .iter()
+            .map(|term| term_plugin(state, plugin, term, kwargs))
+            .collect(),
     }
-    Ok(out)
 }
 
-/// Lookups whose terms are data rather than names: items, list, dict, sequence, and
-/// inventory_hostnames (host patterns resolved against `groups`).
-fn structural(
+/// Host patterns (`a:b`, `a:&b`, `a:!b`, groups or hosts) resolved against `groups`.
+fn inventory_hostnames(state: &State, terms: &[JValue]) -> Result<Vec<JValue>, JError> {
+    let groups = state.lookup("groups").unwrap_or_default();
+    let mut hosts: Vec<String> = Vec::new();
+    for t in terms {
+        for pat in python_str(&arg(t)?)
+            .split([':', ','])
+            .filter(|p| !p.is_empty())
+        {
+            let (op, name) = match pat.chars().next() {
+                Some(c @ ('!' | '&')) => (c, &pat[1..]),
+                _ => ('+', pat),
+            };
+            let members: Vec<String> = match groups.get_attr(name) {
+                Ok(v) if !v.is_undefined() => v
+                    .try_iter()
+                    .map(|it| it.map(|h| h.to_string()).collect())
+                    .unwrap_or_default(),
+                _ => vec![name.to_string()],
+            };
+            match op {
+                '!' => hosts.retain(|h| !members.contains(h)),
+                '&' => hosts.retain(|h| members.contains(h)),
+                _ => {
+                    for m in members {
+                        if !hosts.contains(&m) {
+                            hosts.push(m);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(hosts.into_iter().map(JValue::from).collect())
+}
+
+/// Plugins that return one value per term.
+fn term_plugin(
     state: &State,
     plugin: &str,
-    terms: &[JValue],
-) -> Result<Option<Vec<JValue>>, JError> {
-    let plugin = plugin.strip_prefix("ansible.builtin.").unwrap_or(plugin);
-    Ok(Some(match plugin {
-        "items" => terms
-            .iter()
-            .flat_map(|t| match t.try_iter() {
-                Ok(it) if t.as_str().is_none() && t.kind() == minijinja::value::ValueKind::Seq => {
-                    it.collect()
-                }
-                _ => vec![t.clone()],
-            })
-            .collect(),
-        "list" => terms.to_vec(),
-        "dict" => {
-            let mut out = Vec::new();
-            for t in terms {
-                if let Ok(keys) = t.try_iter() {
-                    for k in keys {
-                        let v = t.get_item(&k).unwrap_or_default();
-                        out.push(JValue::from_iter([("key", k), ("value", v)]));
-                    }
-                }
+    term: &JValue,
+    kwargs: &Kwargs,
+) -> Result<JValue, JError> {
+    let term = python_str(&arg(term)?);
+    match plugin {
+        "env" => Ok(match std::env::var(&term) {
+            Ok(v) => JValue::from(v),
+            Err(_) => kwargs
+                .get::<Option<JValue>>("default")?
+                .unwrap_or(JValue::from("")),
+        }),
+        "file" => {
+            let path = find_file(state, &term, "files").ok_or_else(|| {
+                fail(format!(
+                    "The 'file' lookup had an issue accessing the file '{term}'"
+                ))
+            })?;
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                fail(format!(
+                    "The 'file' lookup had an issue accessing the file '{term}': {e}"
+                ))
+            })?;
+            let mut t = text.as_str();
+            if kwargs.get::<Option<bool>>("rstrip")?.unwrap_or(true) {
+                t = t.trim_end();
             }
-            out
-        }
-        "sequence" => {
-            let mut out = Vec::new();
-            for t in terms {
-                out.extend(
-                    sequence(&python_str(&arg(t)?))?
-                        .into_iter()
-                        .map(JValue::from),
-                );
+            if kwargs.get::<Option<bool>>("lstrip")?.unwrap_or(false) {
+                t = t.trim_start();
             }
-            out
+            Ok(JValue::from(t))
         }
-        "inventory_hostnames" => {
-            let groups = state.lookup("groups").unwrap_or_default();
-            let mut hosts: Vec<String> = Vec::new();
-            for t in terms {
-                for pat in python_str(&arg(t)?)
-                    .split([':', ','])
-                    .filter(|p| !p.is_empty())
-                {
-                    let (op, name) = match pat.chars().next() {
-                        Some(c @ ('!' | '&')) => (c, &pat[1..]),
-                        _ => ('+', pat),
-                    };
-                    let members: Vec<String> = match groups.get_attr(name) {
-                        Ok(v) if !v.is_undefined() => v
-                            .try_iter()
-                            .map(|it| it.map(|h| h.to_string()).collect())
-                            .unwrap_or_default(),
-                        _ => vec![name.to_string()],
-                    };
-                    match op {
-                        '!' => hosts.retain(|h| !members.contains(h)),
-                        '&' => hosts.retain(|h| members.contains(h)),
-                        _ => {
-                            for m in members {
-                                if !hosts.contains(&m) {
-                                    hosts.push(m);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            hosts.into_iter().map(JValue::from).collect()
+        "template" => {
+            let path = find_file(state, &term, "templates").ok_or_else(|| {
+                fail(format!(
+                    "the template file {term} could not be found for the lookup"
+                ))
+            })?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| fail(format!("the template file {term} could not be read: {e}")))?;
+            let name = std::path::absolute(&path).unwrap_or(path);
+            render_file_text(state, &text, &name.to_string_lossy())
         }
-        _ => return Ok(None),
-    }))
-}
-
-/// `start=1 end=5 stride=1 format=%d` (or `count=`), as the sequence lookup reads it.
-fn sequence(spec: &str) -> Result<Vec<String>, JError> {
-    let mut start = 1i64;
-    let mut end: Option<i64> = None;
-    let mut count: Option<i64> = None;
-    let mut stride = 1i64;
-    let mut format = "%d".to_string();
-    let num = |k: &str, v: &str| {
-        v.parse::<i64>()
-            .map_err(|_| fail(format!("can't parse {k}={v} as integer")))
-    };
-    for word in spec.split_whitespace() {
-        match word.split_once('=') {
-            Some(("start", v)) => start = num("start", v)?,
-            Some(("end", v)) => end = Some(num("end", v)?),
-            Some(("count", v)) => count = Some(num("count", v)?),
-            Some(("stride", v)) => stride = num("stride", v)?,
-            Some(("format", v)) => format = v.to_string(),
-            _ => {
+        "pipe" => {
+            let out = std::process::Command::new("/bin/sh")
+                .arg("-c")
+                .arg(&term)
+                .output()
+                .map_err(|e| fail(format!("lookup_plugin.pipe({term}) failed: {e}")))?;
+            if !out.status.success() {
                 return Err(fail(format!(
-                    "unrecognized arguments to with_sequence: {word}"
+                    "lookup_plugin.pipe({term}) returned {}",
+                    out.status.code().unwrap_or(-1)
                 )));
             }
+            Ok(JValue::from(
+                String::from_utf8_lossy(&out.stdout).trim_end().to_string(),
+            ))
+        }
+        "vars" => match state.lookup(&term).filter(|v| !v.is_undefined()) {
+            Some(v) => Ok(v),
+            None => match kwargs.get::<Option<JValue>>("default")? {
+                Some(d) => Ok(d),
+                None => Err(JError::new(
+                    ErrorKind::UndefinedError,
+                    format!("No variable named '{term}' was found."),
+                )),
+            },
+        },
+        other => Err(fail(format!("lookup plugin ({other}) not found"))),
+    }
+}
+
+/// A relative path as Ansible's lookups search it: the role's and the playbook's
+/// `files/` (or `templates/`) directory and the directory itself, then the working
+/// directory.
+pub(super) fn find_file(state: &State, term: &str, subdir: &str) -> Option<std::path::PathBuf> {
+    let path = std::path::Path::new(term);
+    if path.is_absolute() {
+        return Some(path.to_path_buf());
+    }
+    let mut candidates = Vec::new();
+    for base_var in ["role_path", "playbook_dir"] {
+        if let Some(base) = state
+            .lookup(base_var)
+            .and_then(|v| v.as_str().map(str::to_string))
+        {
+            let base = std::path::PathBuf::from(base);
+            candidates.push(base.join(subdir).join(term));
+            candidates.push(base.join(term));
         }
     }
+    candidates.push(path.to_path_buf());
+    candidates.into_iter().find(|c| c.is_file())
+}
+
+/// Render a template file's text against the current variables, as text.
+fn render_file_text(state: &State, text: &str, name: &str) -> Result<JValue, JError> {
+    let vars = state.lookup("vars").unwrap_or_default();
+    let prepared = crate::template::source::prepare_source(text);
+    let mut rendered = state
+        .env()
+        .template_from_named_str(name, &prepared)?
+        .render(vars)?;
+    if text.ends_with('\n') && !rendered.ends_with('\n') {
+        rendered.push('\n');
+    }
+    Ok(JValue::from(rendered))
+}
+
+/// Plugins that work on the whole list of terms (the `with_*` loops).
+fn list_plugin(plugin: &str, terms: &[JValue]) -> Result<Vec<JValue>, JError> {
+    let flat_one_level = || -> Result<Vec<JValue>, JError> {
+        let mut out = Vec::new();
+        for term in terms {
+            match arg(term)? {
+                Value::List(items) => out.extend(items.iter().map(ret)),
+                other => out.push(ret(&other)),
+            }
+        }
+        Ok(out)
+    };
+    Ok(match plugin {
+        "items" => flat_one_level()?,
+        "list" => terms.to_vec(),
+        "indexed_items" => flat_one_level()?
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| JValue::from(vec![JValue::from(i), v]))
+            .collect(),
+        "dict" => {
+            let mut out = Vec::new();
+            for term in terms {
+                let Value::Map(map) = arg(term)? else {
+                    return Err(fail("with_dict expects a dict"));
+                };
+                for (k, v) in map {
+                    out.push(JValue::from_pairs([
+                        ("key", super::super::convert::key_to_jinja(&k)),
+                        ("value", ret(&v)),
+                    ]));
+                }
+            }
+            out
+        }
+        _ => {
+            let mut out = Vec::new();
+            for term in terms {
+                out.extend(sequence(&python_str(&arg(term)?))?);
+            }
+            out
+        }
+    })
+}
+
+/// `sequence`: `start=1 end=3 stride=1 format=%d`, `count=3`, or `1-3`.
+fn sequence(term: &str) -> Result<Vec<JValue>, JError> {
+    let (mut start, mut end, mut stride, mut count) = (1i64, None, 1i64, None);
+    let mut format = "%d".to_string();
+    let parse = |v: &str| {
+        let v = v.trim();
+        if let Some(hex) = v.strip_prefix("0x") {
+            i64::from_str_radix(hex, 16)
+        } else {
+            v.parse::<i64>()
+        }
+        .map_err(|_| fail(format!("can't parse arg {v:?} as integer")))
+    };
+    if term.contains('=') {
+        for part in term.split_whitespace() {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            match k {
+                "start" => start = parse(v)?,
+                "end" => end = Some(parse(v)?),
+                "stride" => stride = parse(v)?,
+                "count" => count = Some(parse(v)?),
+                "format" => format = v.to_string(),
+                _ => {
+                    return Err(fail(format!(
+                        "unrecognized arguments to with_sequence: {k}"
+                    )));
+                }
+            }
+        }
+    } else if let Some((a, b)) = term.split_once('-') {
+        start = parse(a)?;
+        end = Some(parse(b)?);
+    } else {
+        end = Some(parse(term)?);
+    }
     let end = match (end, count) {
-        (Some(e), _) => e,
-        (None, Some(c)) => start + (c - 1) * stride,
+        (_, Some(c)) => start + (c - 1) * stride,
+        (Some(e), None) => e,
         (None, None) => return Err(fail("must specify count or end in with_sequence")),
     };
+    if stride == 0 {
+        return Err(fail("stride must not be zero"));
+    }
     let mut out = Vec::new();
     let mut i = start;
-    while stride != 0 && ((stride > 0 && i <= end) || (stride < 0 && i >= end)) {
-        out.push(format.replacen("%d", &i.to_string(), 1));
+    while (stride > 0 && i <= end) || (stride < 0 && i >= end) {
+        out.push(JValue::from(format.replacen("%d", &i.to_string(), 1)));
         i += stride;
     }
     Ok(out)
 }
 
-/// `lookup`: one term's value alone, several joined with commas (wantlist=True: a list).
+/// Runs the plugin honouring `errors=`: 'strict' (default) fails, 'warn' and 'ignore'
+/// give no result (`None` from lookup, `[]` from query).
+fn run_with_errors(
+    state: &mut State,
+    plugin: &str,
+    terms: &[JValue],
+    kwargs: &Kwargs,
+) -> Result<Option<Vec<JValue>>, JError> {
+    let errors = kwargs.get::<Option<String>>("errors")?;
+    match run(state, plugin, terms, kwargs) {
+        Ok(results) => Ok(Some(results)),
+        Err(_) if matches!(errors.as_deref(), Some("ignore" | "warn")) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `lookup`: a list of strings is joined with commas, a single value is itself, anything
+/// else stays a list (wantlist=True: always the list).
 fn lookup(
-    state: &State,
+    state: &mut State,
     plugin: String,
     terms: Rest<JValue>,
     kwargs: Kwargs,
 ) -> Result<JValue, JError> {
     let wantlist = kwargs.get::<Option<bool>>("wantlist")?.unwrap_or(false);
-    let results = run(state, &plugin, &terms, &kwargs)?;
-    let _ = kwargs.get::<Option<JValue>>("errors")?;
+    let Some(results) = run_with_errors(state, &plugin, &terms, &kwargs)? else {
+        return Ok(JValue::from(()));
+    };
     if wantlist {
         return Ok(JValue::from(results));
+    }
+    if !results.is_empty() && results.iter().all(|v| v.as_str().is_some()) {
+        let parts: Vec<&str> = results.iter().filter_map(|v| v.as_str()).collect();
+        return Ok(JValue::from(parts.join(",")));
     }
     if results.len() == 1 {
         return Ok(results.into_iter().next().unwrap_or_default());
     }
-    let parts: Result<Vec<String>, JError> =
-        results.iter().map(|v| Ok(python_str(&arg(v)?))).collect();
-    Ok(ret(&Value::Str(parts?.join(","))))
+    Ok(JValue::from(results))
 }
 
 fn query(
-    state: &State,
+    state: &mut State,
     plugin: String,
     terms: Rest<JValue>,
     kwargs: Kwargs,
 ) -> Result<JValue, JError> {
-    Ok(JValue::from(run(state, &plugin, &terms, &kwargs)?))
+    let results = run_with_errors(state, &plugin, &terms, &kwargs)?;
+    Ok(JValue::from(results.unwrap_or_default()))
 }

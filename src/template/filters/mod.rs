@@ -6,8 +6,13 @@ pub(crate) mod core;
 mod encoding;
 mod lists;
 mod lookup;
+mod lookup_loops;
+mod ordering;
+mod paths;
 pub(crate) mod regex;
 pub(crate) mod serialize;
+mod text;
+mod yaml_dump;
 
 use minijinja::value::{Kwargs, Rest, Value as JValue};
 use minijinja::{Environment, Error as JError, ErrorKind, State};
@@ -19,6 +24,9 @@ use crate::vars::Value;
 pub(crate) fn register(env: &mut Environment<'static>) {
     strict_builtins(env);
     core::register(env);
+    paths::register(env);
+    text::register(env);
+    ordering::register(env);
     collections::register(env);
     encoding::register(env);
     regex::register(env);
@@ -84,8 +92,6 @@ fn strict_builtins(env: &mut Environment<'static>) {
         "round" => f::round,
         "abs" => f::abs,
         "sum" => f::sum,
-        "min" => f::min,
-        "max" => f::max,
         "map" => f::map,
         "select" => f::select,
         "reject" => f::reject,

@@ -1,12 +1,11 @@
-//! Python `re` filters and tests on Rust's regex crate.
-//!
-//! Python and Rust regex syntax agree on what playbooks use (classes, groups, named
-//! groups `(?P<n>...)`, anchors, flags). Look-around and backreferences inside patterns
-//! are not supported by the regex crate and fail with an error.
+//! Python `re` filters and tests on the fancy-regex crate, which adds look-around and
+//! backreferences to Rust's regex syntax, so the patterns playbooks use (classes, groups,
+//! named groups `(?P<n>...)`, anchors, flags, `(?<=...)`, `\1`) mean what they mean in
+//! Python.
 
+use fancy_regex::{Captures, Regex, RegexBuilder};
 use minijinja::value::{Kwargs, Rest, Value as JValue};
 use minijinja::{Environment, Error as JError, ErrorKind};
-use regex::{Captures, Regex, RegexBuilder};
 
 use super::{arg, fail, ret};
 use crate::output::python_repr::python_str;
@@ -17,7 +16,7 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_filter("regex_search", regex_search);
     env.add_filter("regex_findall", regex_findall);
     env.add_filter("regex_escape", |v: &JValue| -> Result<String, JError> {
-        Ok(regex::escape(&text(v)?))
+        Ok(python_re_escape(&text(v)?))
     });
 }
 
@@ -39,6 +38,10 @@ pub(crate) fn compile(pattern: &str, ignorecase: bool, multiline: bool) -> Resul
         .map_err(|e| fail(format!("invalid regular expression {pattern:?}: {e}")))
 }
 
+fn matching_failed(e: fancy_regex::Error) -> JError {
+    fail(format!("regular expression matching failed: {e}"))
+}
+
 fn flags(kwargs: &Kwargs) -> Result<(bool, bool), JError> {
     Ok((
         kwargs.get::<Option<bool>>("ignorecase")?.unwrap_or(false),
@@ -47,7 +50,7 @@ fn flags(kwargs: &Kwargs) -> Result<(bool, bool), JError> {
 }
 
 /// Expand a Python replacement template (`\1`, `\g<1>`, `\g<name>`, `\n`) for one match.
-fn expand(template: &str, caps: &Captures) -> String {
+fn expand(template: &str, caps: &Captures<str>) -> String {
     let mut out = String::new();
     let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {
@@ -126,7 +129,8 @@ fn regex_replace(
     let mut out = String::new();
     let mut last = 0;
     let mut done = 0;
-    for caps in re.captures_iter(&subject) {
+    for caps in re.captures_iter(subject.as_str()) {
+        let caps = caps.map_err(matching_failed)?;
         if count > 0 && done == count {
             break;
         }
@@ -156,7 +160,7 @@ fn regex_search(
     let (ignorecase, multiline) = flags(&kwargs)?;
     kwargs.assert_all_used()?;
     let re = compile(&pattern, ignorecase, multiline)?;
-    let Some(caps) = re.captures(&subject) else {
+    let Some(caps) = re.captures(subject.as_str()).map_err(matching_failed)? else {
         return Ok(JValue::from(()));
     };
     if groups.is_empty() {
@@ -188,15 +192,37 @@ fn regex_findall(value: &JValue, pattern: String, kwargs: Kwargs) -> Result<JVal
     kwargs.assert_all_used()?;
     let re = compile(&pattern, ignorecase, multiline)?;
     let groups = re.captures_len() - 1;
-    let group_text =
-        |caps: &Captures, i: usize| Value::Str(caps.get(i).map_or("", |m| m.as_str()).to_string());
-    let items = re
-        .captures_iter(&subject)
-        .map(|caps| match groups {
+    let group_text = |caps: &Captures<str>, i: usize| {
+        Value::Str(caps.get(i).map_or("", |m| m.as_str()).to_string())
+    };
+    let mut items = Vec::new();
+    for caps in re.captures_iter(subject.as_str()) {
+        let caps = caps.map_err(matching_failed)?;
+        items.push(match groups {
             0 => group_text(&caps, 0),
             1 => group_text(&caps, 1),
             n => Value::List((1..=n).map(|i| group_text(&caps, i)).collect()),
-        })
-        .collect();
+        });
+    }
     Ok(ret(&Value::List(items)))
+}
+
+/// Python's `re.escape` (3.7+): the regex metacharacters and whitespace are escaped.
+fn python_re_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 2);
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str("\\\t"),
+            '\n' => out.push_str("\\\n"),
+            '\r' => out.push_str("\\\r"),
+            '\u{b}' => out.push_str("\\\u{b}"),
+            '\u{c}' => out.push_str("\\\u{c}"),
+            c if "()[]{}?*+-|^$\\.&~# ".contains(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -289,3 +289,70 @@ fn fqcn_names() {
         ],
     );
 }
+
+#[test]
+fn min_max_uuid_urlsplit() {
+    check_table(
+        &standard_ctx(),
+        &[
+            (
+                "{{ users | max(attribute='uid') | to_json }}",
+                "'{\"name\": \"bob\", \"uid\": 2, \"admin\": false}'",
+            ),
+            ("{{ ['b', 'A'] | min }}", "A"),
+            ("{{ ['b', 'A'] | max(case_sensitive=true) }}", "b"),
+            (
+                "{{ 'kafka-1.example.com' | to_uuid }}",
+                "ba962686-cce1-5c3b-a1e0-8f12d030471e",
+            ),
+            (
+                "{{ 'https://u:p@Host:8443/p?q=1#f' | urlsplit('hostname') }}",
+                "host",
+            ),
+            (
+                "{{ 'https://u:p@Host:8443/p?q=1#f' | urlsplit('port') }}",
+                "8443",
+            ),
+            (
+                "{{ 'https://u:p@Host:8443/p?q=1#f' | urlsplit('query') }}",
+                "q=1",
+            ),
+            ("{{ '/just/path' | urlsplit('hostname') }}", "null"),
+        ],
+    );
+    check_errors(&standard_ctx(), &["{{ l | min(attribute='x') }}"]);
+}
+
+#[test]
+fn loop_lookups() {
+    check_table(
+        &standard_ctx(),
+        &[
+            (
+                "{{ query('nested', ['a', 'b'], [1, 2]) }}",
+                "[[a, 1], [a, 2], [b, 1], [b, 2]]",
+            ),
+            (
+                "{{ query('together', ['a', 'b'], [1]) }}",
+                "[[a, 1], [b, null]]",
+            ),
+            (
+                "{{ query('subelements', [{'n': 'x', 'l': [1, 2]}], 'l') }}",
+                "[[{n: x}, 1], [{n: x}, 2]]",
+            ),
+            (
+                "{{ lookup('first_found', ['/surely/missing'], errors='ignore') }}",
+                "null",
+            ),
+            (
+                "{{ query('first_found', ['/surely/missing'], skip=True) }}",
+                "[]",
+            ),
+        ],
+    );
+    // A directory is not a file.
+    check_errors(
+        &standard_ctx(),
+        &["{{ query('first_found', ['/surely/missing', '/']) }}"],
+    );
+}

@@ -72,6 +72,40 @@ fn version_tests() {
             ("{{ v is version_compare('3.0', '>=') }}", "false"),
             ("{{ '1.0.0-beta' is version('1.0.0', '<') }}", "false"),
             ("{{ v is version('2.8.1') }}", "true"),
+            (
+                "{{ '1.0.0-beta' is version('1.0.0', '<', version_type='semver') }}",
+                "true",
+            ),
+            (
+                "{{ '1.0.0-rc.2' is version('1.0.0-rc.10', '<', version_type='semver') }}",
+                "true",
+            ),
+            ("{{ '1.2' is version('1.2.0', '==', strict=true) }}", "true"),
+            (
+                "{{ '1.2a1' is version('1.2', '<', version_type='strict') }}",
+                "true",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn collection_and_path_tests() {
+    check_table(
+        &standard_ctx(),
+        &[
+            ("{{ [true, false] is any }}", "true"),
+            ("{{ [true, false] is all }}", "false"),
+            ("{{ [1, 2] is subset([1, 2, 3]) }}", "true"),
+            ("{{ [1, 2, 3] is superset([2]) }}", "true"),
+            ("{{ l is contains(1) }}", "true"),
+            ("{{ n is sameas 5 }}", "false"),
+            ("{{ none is sameas none }}", "true"),
+            ("{{ '/' is directory }}", "true"),
+            ("{{ '/' is exists }}", "true"),
+            ("{{ '/surely/not/here' is exists }}", "false"),
+            ("{{ '/etc' is abs }}", "true"),
+            ("{{ 'etc' is abs }}", "false"),
         ],
     );
 }

@@ -6,6 +6,7 @@ mod jinja_tests;
 mod semantics;
 
 use super::*;
+use crate::vars::Key;
 
 /// A context from YAML variables.
 pub(super) fn ctx_from_yaml(yaml: &str) -> VarContext {

@@ -148,14 +148,16 @@ fn self_referencing_container_is_a_loop() {
 }
 
 #[test]
-fn template_walks_containers_and_keys() {
+fn template_walks_containers_but_not_keys_and_drops_omitted_items() {
     let ctx = super::ctx_from_yaml("k: key\nv: 1\n");
-    let value = crate::yaml::load_yaml("{'{{ k }}': ['{{ v }}', 'x{{ v }}'], plain: 2}")
-        .unwrap()
-        .value
-        .unwrap();
+    let value = crate::yaml::load_yaml(
+        "{'{{ k }}': ['{{ v }}', 'x{{ v }}', '{{ omit }}'], plain: 2, gone: '{{ omit }}'}",
+    )
+    .unwrap()
+    .value
+    .unwrap();
     let got = Templar::new().template(&value, &ctx).unwrap();
-    let want = crate::yaml::load_yaml("{key: [1, x1], plain: 2}")
+    let want = crate::yaml::load_yaml("{'{{ k }}': [1, x1], plain: 2}")
         .unwrap()
         .value
         .unwrap();
@@ -452,4 +454,159 @@ fn random_templates_never_panic() {
         let _ = templar.template(&s(&text), &ctx);
         let _ = templar.condition(&text, &ctx);
     }
+}
+
+#[test]
+fn query_runs_list_lookups_without_rendering_terms_again() {
+    let ctx = super::ctx_from_yaml("n: 5\n");
+    let t = Templar::new();
+    let terms = vec![
+        Value::List(vec![Value::Int(1), s("{{ n }}")]),
+        Value::Int(2),
+    ];
+    assert_eq!(
+        t.query("items", &terms, &ctx).unwrap(),
+        vec![Value::Int(1), s("{{ n }}"), Value::Int(2)]
+    );
+    assert_eq!(
+        t.query("sequence", &[s("start=1 end=3")], &ctx).unwrap(),
+        vec![s("1"), s("2"), s("3")]
+    );
+    assert_eq!(
+        t.query("indexed_items", &[Value::List(vec![s("a")])], &ctx)
+            .unwrap(),
+        vec![Value::List(vec![Value::Int(0), s("a")])]
+    );
+    assert_eq!(
+        t.query("vars", &[s("n")], &ctx).unwrap(),
+        vec![Value::Int(5)]
+    );
+    assert!(t.query("nope", &[s("x")], &ctx).is_err());
+}
+
+#[test]
+fn render_text_is_always_text() {
+    let ctx = super::ctx_from_yaml("l: [1, 2]\nn: 5\n");
+    let t = Templar::new();
+    assert_eq!(t.render_text("{{ l }}\n", &ctx).unwrap(), "[1, 2]\n");
+    assert_eq!(
+        t.render_text("n={{ n }}\n{% if true %}\nyes\n{% endif %}\n", &ctx)
+            .unwrap(),
+        "n=5\nyes\n"
+    );
+    assert_eq!(t.render_text("plain", &ctx).unwrap(), "plain");
+}
+
+#[test]
+fn render_file_resolves_includes_beside_the_file_and_in_search_dirs() {
+    let dir = std::env::temp_dir().join(format!("roller-render-file-{}", std::process::id()));
+    let shared = dir.join("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::write(
+        dir.join("main.j2"),
+        "{% include 'local.j2' %}|{% include 'common.j2' %}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("local.j2"), "local {{ n }}").unwrap();
+    std::fs::write(shared.join("common.j2"), "common {{ n + 1 }}").unwrap();
+    let ctx = super::ctx_from_yaml("n: 1\n");
+    let t = Templar::new();
+    let got = t.render_file(&dir.join("main.j2"), std::slice::from_ref(&shared), &ctx);
+    let missing = t.render_file(&dir.join("main.j2"), &[], &ctx);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(got.unwrap(), "local 1|common 2\n");
+    assert!(missing.is_err(), "common.j2 is only in the search dir");
+}
+
+#[test]
+fn set_literals_accumulate_in_loops() {
+    let ctx = super::ctx_from_yaml("items: [a, b]\n");
+    let t = Templar::new();
+    assert_eq!(
+        t.template(
+            &s("{% set acc = [] %}{% for i in items %}{% set _ = acc.append(i | upper) %}{% endfor %}{{ acc }}"),
+            &ctx
+        )
+        .unwrap(),
+        Value::List(vec![s("A"), s("B")])
+    );
+    assert_eq!(
+        t.template(
+            &s("{% set m = {} %}{% set _ = m.update({'k': 1}) %}{{ m.k }}"),
+            &ctx
+        )
+        .unwrap(),
+        Value::Int(1)
+    );
+    assert_eq!(
+        t.template(&s("{% set x = [] %}{% do x.append(1) %}"), &ctx)
+            .unwrap_err()
+            .to_string(),
+        "Syntax error in template: Encountered unknown tag 'do'."
+    );
+}
+
+/// The engine may share one Templar and contexts across worker threads.
+#[test]
+fn templar_and_context_are_thread_safe() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Templar>();
+    assert_send_sync::<VarContext>();
+    assert_send_sync::<TemplateError>();
+    let templar = Templar::new();
+    let ctx = super::ctx_from_yaml("a: '{{ b }}'\nb: 2\n");
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                assert_eq!(
+                    templar.template(&s("{{ a }}"), &ctx).unwrap(),
+                    Value::Int(2)
+                );
+            });
+        }
+    });
+}
+
+/// A stored result (set_fact) is not rendered again when used as a variable.
+#[test]
+fn results_are_rendered_once() {
+    let t = Templar::new();
+    let ctx = super::ctx_from_yaml("n: 5\nuns: !unsafe '{{ n }}'\n");
+    let y = t.template(&s("x{{ uns }}"), &ctx).unwrap();
+    let w = t.template(&s("{{ '{{' }} n }}"), &ctx).unwrap();
+    assert_eq!(y, Value::Unsafe("x{{ n }}".into()));
+    assert_eq!(w, Value::Unsafe("{{ n }}".into()));
+    let mut vars = (*ctx.vars).clone();
+    vars.insert(Key::from("y"), y);
+    vars.insert(Key::from("w"), w);
+    let later = VarContext::new(vars);
+    assert_eq!(
+        t.template(&s("{{ y }}|{{ w }}"), &later).unwrap(),
+        Value::Unsafe("x{{ n }}|{{ n }}".into())
+    );
+    // Plain results stay ordinary strings.
+    assert_eq!(t.template(&s("x{{ n }}"), &ctx).unwrap(), s("x5"));
+}
+
+/// YAML booleans reach the engine as `when: true`; Python spellings work too.
+#[test]
+fn boolean_literals_in_conditions() {
+    let ctx = super::ctx_from_yaml("a: 1\n");
+    let t = Templar::new();
+    for (expr, want) in [
+        ("true", true),
+        ("True", true),
+        ("false", false),
+        ("False", false),
+        ("None is none", true),
+        ("a == 1 and not False", true),
+    ] {
+        assert_eq!(t.condition(expr, &ctx).unwrap(), want, "{expr}");
+    }
+}
+
+#[test]
+fn templated_conditionals_are_deprecated() {
+    assert!(Templar::conditional_deprecation("{{ x }}").is_some());
+    assert!(Templar::conditional_deprecation("x > 1").is_none());
 }
