@@ -18,7 +18,7 @@ use crate::playbook::load::collect_tasks;
 use crate::playbook::model::{Item, Play, Task};
 use crate::vars::{Key, Map, Value};
 
-pub const OMIT: &str = "__omit_place_holder__roller";
+pub const OMIT: &str = crate::template::OMIT_PLACEHOLDER;
 
 /// Why a play stopped early.
 #[derive(Debug, PartialEq, Eq)]
