@@ -459,3 +459,25 @@ fn symlinks_through_modules() {
         false,
     );
 }
+
+#[test]
+fn copy_directory_src() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - copy: {src: conf, dest: "{{ d }}/one"}
+    - copy: {src: conf/, dest: "{{ d }}/two/", mode: "0600"}
+    - copy: {src: conf/, dest: "{{ d }}/three", directory_mode: "0700"}
+    - copy: {src: conf, dest: "{{ d }}/four/"}
+"#
+    );
+    differential(
+        "copy-dir",
+        &play,
+        &[
+            ("files/conf/a.properties", "a=1\n"),
+            ("files/conf/sub/b.txt", "b\n"),
+        ],
+        &[("four/conf/a.properties", "old\n")],
+        true,
+    );
+}
