@@ -96,7 +96,9 @@ impl Tool {
     }
 
     fn run(&self, extra: &[&str]) -> (Vec<String>, String, String) {
-        let env = isolated_env(self.dir.path(), &[]);
+        // HOME is the tool's output directory, so that `~` paths land in the compared tree.
+        let home = self.out().to_string_lossy().into_owned();
+        let env = isolated_env(self.dir.path(), &[("HOME", &home)]);
         let d = format!("d={}", self.out().display());
         let mut cmd = if self.name == "ansible" {
             Command::new(venv().join("bin/ansible-playbook"))
@@ -480,4 +482,20 @@ fn copy_directory_src() {
         &[("four/conf/a.properties", "old\n")],
         true,
     );
+}
+
+/// `~` is `$HOME` for modules (`file`, `lineinfile`) but the user's home from the password
+/// database for action plugins (`copy` and `template` dest): only the former can be
+/// compared with a scratch HOME.
+#[test]
+fn home_directory_paths() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - file: {path: "~/made", state: directory}
+    - lineinfile: {path: "~/made/c", line: "y", create: true}
+    - file: {path: "~/made/c", mode: "0600"}
+    - copy: {src: "~/made/c", dest: "~/made/d", remote_src: true}
+"#
+    );
+    differential("home", &play, &[("templates/t.j2", "t\n")], &[], true);
 }

@@ -160,7 +160,8 @@ pub(crate) async fn plan_copy(
     args: &Map,
     source: Source,
 ) -> Result<Plan, ModuleError> {
-    let mut dest = string(args, "dest")?.unwrap_or_default();
+    let mut dest =
+        file_attrs::expand_user_action(cx, string(args, "dest")?.unwrap_or_default()).await?;
     if !dest.contains('/') {
         dest = format!("./{dest}");
     }
@@ -491,7 +492,8 @@ async fn plan_remote_copy(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, Mo
     if get(args, "content").is_some() {
         return Err(ModuleError::new("src and content are mutually exclusive"));
     }
-    let mut dest = string(args, "dest")?.unwrap_or_default();
+    let src = file_attrs::expand_user(cx, src).await?;
+    let mut dest = file_attrs::expand_user(cx, string(args, "dest")?.unwrap_or_default()).await?;
     if !dest.contains('/') {
         dest = format!("./{dest}");
     }
@@ -659,7 +661,8 @@ async fn plan_copy_dir(
     dir: &Path,
     trailing: bool,
 ) -> Result<Plan, ModuleError> {
-    let mut dest = string(args, "dest")?.unwrap_or_default();
+    let mut dest =
+        file_attrs::expand_user_action(cx, string(args, "dest")?.unwrap_or_default()).await?;
     if !dest.ends_with('/') {
         dest.push('/');
     }

@@ -139,9 +139,10 @@ async fn plan_file(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, ModuleErr
         let mut known = KNOWN.to_vec();
         known.extend_from_slice(file_attrs::COMMON_ARGS);
         check_known(args, &known)?;
-        let Some(mut path) = aliased(args, &["path", "dest", "name"])? else {
+        let Some(path) = aliased(args, &["path", "dest", "name"])? else {
             return Err(ModuleError::new("missing required arguments: path"));
         };
+        let mut path = file_attrs::expand_user(cx, path).await?;
         let state_arg = string(args, "state")?;
         if let Some(st) = &state_arg
             && !STATES.contains(&st.as_str())
@@ -151,7 +152,10 @@ async fn plan_file(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, ModuleErr
                 STATES.join(", ")
             )));
         }
-        let src = string(args, "src")?;
+        let src = match string(args, "src")? {
+            Some(src) => Some(file_attrs::expand_user(cx, src).await?),
+            None => None,
+        };
         let recurse = boolean(args, "recurse", false)?;
         let force = boolean(args, "force", false)?;
         let follow = boolean(args, "follow", true)?;

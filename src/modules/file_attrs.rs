@@ -335,6 +335,51 @@ pub async fn apply_script(
     Ok(Probe::parse(&out.stdout))
 }
 
+/// Ansible's `path` arguments are `expanduser`ed on the target: `~` and `~user` become
+/// home directories there (one round trip, only for such paths). A module expands `~` as
+/// `$HOME`; an action plugin (`copy`, `template` dest) as the remote (or become) user's
+/// home from the password database: `by_user`.
+pub async fn expand_user(cx: &ModuleContext<'_>, path: String) -> Result<String, ModuleError> {
+    expand_home(cx, path, false).await
+}
+
+pub async fn expand_user_action(
+    cx: &ModuleContext<'_>,
+    path: String,
+) -> Result<String, ModuleError> {
+    expand_home(cx, path, true).await
+}
+
+async fn expand_home(
+    cx: &ModuleContext<'_>,
+    path: String,
+    by_user: bool,
+) -> Result<String, ModuleError> {
+    let Some(rest) = path.strip_prefix('~') else {
+        return Ok(path);
+    };
+    let (user, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if !user
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Ok(path);
+    }
+    // An unquoted `~user` is expanded by the shell (validated above: no metacharacters).
+    let script = if by_user && user.is_empty() {
+        "_h=$(getent passwd \"$(id -un)\" 2>/dev/null | cut -d: -f6); printf '%s' \"${_h:-$HOME}\""
+            .to_string()
+    } else {
+        format!("printf '%s' ~{user}")
+    };
+    let out = run(cx, script, None).await?;
+    let home = out.stdout_text();
+    if out.rc != 0 || home.is_empty() || home.starts_with('~') {
+        return Ok(path);
+    }
+    Ok(format!("{home}{tail}"))
+}
+
 /// The minimal attribute changes for one path.
 #[derive(Debug, Clone, Default)]
 pub struct AttrChange {

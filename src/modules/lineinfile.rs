@@ -355,6 +355,7 @@ impl Module for LineInFile {
         let Some(path) = aliased(args, &["path", "dest", "destfile", "name"])? else {
             return Err(ModuleError::new("missing required arguments: path"));
         };
+        let path = file_attrs::expand_user(cx, path).await?;
         let state = string(args, "state")?.unwrap_or_else(|| "present".to_string());
         if state != "present" && state != "absent" {
             return Err(ModuleError::new(format!(
