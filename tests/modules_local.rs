@@ -495,6 +495,8 @@ fn home_directory_paths() {
     - lineinfile: {path: "~/made/c", line: "y", create: true}
     - file: {path: "~/made/c", mode: "0600"}
     - copy: {src: "~/made/c", dest: "~/made/d", remote_src: true}
+    - file: {path: "$HOME/v", state: directory}
+    - lineinfile: {path: "${HOME}/made/e", line: "z", create: true}
 "#
     );
     differential("home", &play, &[("templates/t.j2", "t\n")], &[], true);
