@@ -59,7 +59,8 @@ fn snapshot(root: &Path) -> BTreeMap<String, String> {
     out
 }
 
-/// The per-task status words (`ok`, `changed`, `failed`, `skipping`) and the recap.
+/// The per-task status words (`ok`, `changed`, `failed`, `skipping`), the warnings, and the
+/// recap.
 fn statuses(stdout: &str) -> (Vec<String>, String) {
     let mut st = Vec::new();
     let mut recap = String::new();
@@ -73,6 +74,9 @@ fn statuses(stdout: &str) -> (Vec<String>, String) {
             if line.starts_with(prefix) {
                 st.push(word.to_string());
             }
+        }
+        if line.starts_with("[WARNING]: ") {
+            st.push(line.to_string());
         }
         if line.starts_with("localhost ") && line.contains(" : ok=") {
             recap = line
@@ -114,12 +118,13 @@ impl Tool {
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let out = cmd.output().expect("run playbook");
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        let (st, recap) = statuses(&stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let (mut st, recap) = statuses(&stdout);
+        // Warnings go to stderr; the run's own (inventory) warnings are the same for both.
+        st.extend(statuses(&stderr).0);
         let log = format!(
-            "--- {} {:?} stdout:\n{stdout}\n--- stderr:\n{}",
-            self.name,
-            extra,
-            String::from_utf8_lossy(&out.stderr)
+            "--- {} {:?} stdout:\n{stdout}\n--- stderr:\n{stderr}",
+            self.name, extra,
         );
         (st, recap, log)
     }
@@ -500,4 +505,18 @@ fn home_directory_paths() {
 "#
     );
     differential("home", &play, &[("templates/t.j2", "t\n")], &[], true);
+}
+
+/// (Distinct names: ansible-playbook prints a repeated warning only once per run.)
+#[test]
+fn check_mode_unknown_owner_warns() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - file: {path: "{{ d }}/newdir", state: directory, owner: roller_no_such_user, group: roller_no_such_group}
+      check_mode: true
+    - file: {path: "{{ d }}/exists", owner: roller_no_such_user2}
+      ignore_errors: true
+"#
+    );
+    differential("unknown-owner", &play, &[], &[("exists", "")], false);
 }
