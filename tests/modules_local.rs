@@ -520,3 +520,14 @@ fn check_mode_unknown_owner_warns() {
     );
     differential("unknown-owner", &play, &[], &[("exists", "")], false);
 }
+
+#[test]
+fn lineinfile_empty_patterns_warn() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - lineinfile: {path: "{{ d }}/cfg", regexp: "", line: "all"}
+    - lineinfile: {path: "{{ d }}/cfg", search_string: "", line: "all2"}
+"#
+    );
+    differential("lineinfile-empty", &play, &[], &[("cfg", "a\nb\n")], false);
+}

@@ -402,6 +402,22 @@ impl Module for LineInFile {
         }
         let attrs = FileAttrs::from_args(args)?;
         let regexp = regexp_s.as_deref().map(compile).transpose()?;
+        // Ansible's warning for an empty pattern (it matches every line).
+        let mut warnings = Vec::new();
+        if regexp_s.as_deref() == Some("") || search_string.as_deref() == Some("") {
+            let (name, extra) = if regexp_s.as_deref() == Some("") {
+                (
+                    "regular expression",
+                    " If this is desired, use '^' to match every line in the file and avoid this warning.",
+                )
+            } else {
+                ("search string", "")
+            };
+            warnings.push(s(&format!(
+                "The {name} is an empty string, which will match every line in the file. This may have \
+                 unintended consequences, such as replacing the last line in the file rather than appending.{extra}"
+            )));
+        }
 
         let q = shell_quote(&path);
         let script = format!(
@@ -468,10 +484,14 @@ impl Module for LineInFile {
                 ));
             }
             if !exists {
-                return Ok(Plan::Done(result([
+                let mut r = result([
                     ("changed", Value::Bool(false)),
                     ("msg", s("file not present")),
-                ])));
+                ]);
+                if !warnings.is_empty() {
+                    r.insert("warnings".into(), Value::List(warnings));
+                }
+                return Ok(Plan::Done(r));
             }
             absent(
                 lines,
@@ -528,6 +548,9 @@ impl Module for LineInFile {
         let mut base = result([("msg", s(&msg)), ("backup", s(""))]);
         if let Some(found) = edit.found {
             base.insert("found".into(), Value::Int(found as i64));
+        }
+        if !warnings.is_empty() {
+            base.insert("warnings".into(), Value::List(warnings));
         }
         if !changed {
             base.insert("changed".into(), Value::Bool(false));
