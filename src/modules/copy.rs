@@ -561,7 +561,7 @@ async fn plan_remote_copy(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, Mo
         ("checksum", s(&src_sum)),
     ]);
     let ids = probe.ids(&attrs);
-    let (script, base_st) = if dest_sum == Some(src_sum.as_str()) && !is_link {
+    let script = if dest_sum == Some(src_sum.as_str()) && !is_link {
         let cur = st
             .clone()
             .unwrap_or_else(|| probe.new_path_stat(Kind::File));
@@ -573,7 +573,7 @@ async fn plan_remote_copy(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, Mo
             r.extend(path_info(&st));
             return Ok(Plan::Done(r));
         }
-        (format!("{sc}_rs {q} R\n"), cur)
+        format!("{sc}_rs {q} R\n")
     } else {
         // As shutil.copyfile + copystat, then atomic_move without keeping dest's
         // attributes: replacing takes the source's mode, creating the umask's.
@@ -603,9 +603,8 @@ async fn plan_remote_copy(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, Mo
             &format!("cat -- {qs} > \"$_t\"\ntouch -r {qs} \"$_t\"\n"),
             1,
         ));
-        (sc, new_st)
+        sc
     };
-    let _ = base_st;
     let mut preview = base.clone();
     preview.extend(path_info(&st));
     Ok(Plan::Change {

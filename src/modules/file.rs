@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::args::{boolean, check_known, get, string};
+use super::args::{boolean, check_known, string};
 use super::file_attrs::{
     self, AttrChange, BODY_MARKER, FileAttrs, Ids, Kind, PathStat, Probe, apply_script, path_info,
     plan_attrs, state_of,
@@ -191,7 +191,6 @@ async fn plan_file(
         let force = boolean(args, "force", false)?;
         let follow = boolean(args, "follow", true)?;
         let attrs = FileAttrs::from_args(args)?;
-        let _ = get(args, "modification_time");
 
         // Hard links into a directory: the link goes inside it, named after src.
         if state_arg.as_deref() == Some("hard")

@@ -196,7 +196,6 @@ fn present(
     };
     let mut index: [i64; 2] = [-1, -1];
     let mut matched: Option<(usize, bool)> = None; // (line index, via regexp)
-    let mut exact_line_match = false;
     if let Some(re) = regexp {
         for (n, l) in lines.iter().enumerate() {
             if search(re, l).is_some() {
@@ -223,7 +222,6 @@ fn present(
         for (n, l) in lines.iter().enumerate() {
             if b_line == strip_eol(l) {
                 index[0] = n as i64;
-                exact_line_match = true;
             } else if let Some(re) = &bre_ins
                 && search(re, l).is_some()
             {
@@ -261,8 +259,8 @@ fn present(
             new_line.push(b'\n');
         }
         let i0 = index[0] as usize;
-        // (index[0] is set only by a match, so Ansible's insert branch here is never taken.)
-        let _ = exact_line_match;
+        // index[0] is set only by a match (regexp, search_string or the exact line), so
+        // Ansible's insertion branch for "no match at all" cannot be reached here.
         if lines[i0] != new_line {
             lines[i0] = new_line;
             msg = "line replaced";
