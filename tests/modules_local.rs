@@ -59,7 +59,8 @@ fn snapshot(root: &Path) -> BTreeMap<String, String> {
     out
 }
 
-/// The per-task status words (`ok`, `changed`, `failed`, `skipping`) and the recap.
+/// The per-task status words (`ok`, `changed`, `failed`, `skipping`), the warnings, and the
+/// recap.
 fn statuses(stdout: &str) -> (Vec<String>, String) {
     let mut st = Vec::new();
     let mut recap = String::new();
@@ -73,6 +74,9 @@ fn statuses(stdout: &str) -> (Vec<String>, String) {
             if line.starts_with(prefix) {
                 st.push(word.to_string());
             }
+        }
+        if line.starts_with("[WARNING]: ") {
+            st.push(line.to_string());
         }
         if line.starts_with("localhost ") && line.contains(" : ok=") {
             recap = line
@@ -96,7 +100,9 @@ impl Tool {
     }
 
     fn run(&self, extra: &[&str]) -> (Vec<String>, String, String) {
-        let env = isolated_env(self.dir.path(), &[]);
+        // HOME is the tool's output directory, so that `~` paths land in the compared tree.
+        let home = self.out().to_string_lossy().into_owned();
+        let env = isolated_env(self.dir.path(), &[("HOME", &home)]);
         let d = format!("d={}", self.out().display());
         let mut cmd = if self.name == "ansible" {
             Command::new(venv().join("bin/ansible-playbook"))
@@ -112,12 +118,13 @@ impl Tool {
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let out = cmd.output().expect("run playbook");
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        let (st, recap) = statuses(&stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let (mut st, recap) = statuses(&stdout);
+        // Warnings go to stderr; the run's own (inventory) warnings are the same for both.
+        st.extend(statuses(&stderr).0);
         let log = format!(
-            "--- {} {:?} stdout:\n{stdout}\n--- stderr:\n{}",
-            self.name,
-            extra,
-            String::from_utf8_lossy(&out.stderr)
+            "--- {} {:?} stdout:\n{stdout}\n--- stderr:\n{stderr}",
+            self.name, extra,
         );
         (st, recap, log)
     }
@@ -458,4 +465,69 @@ fn symlinks_through_modules() {
         tools_setup,
         false,
     );
+}
+
+#[test]
+fn copy_directory_src() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - copy: {src: conf, dest: "{{ d }}/one"}
+    - copy: {src: conf/, dest: "{{ d }}/two/", mode: "0600"}
+    - copy: {src: conf/, dest: "{{ d }}/three", directory_mode: "0700"}
+    - copy: {src: conf, dest: "{{ d }}/four/"}
+"#
+    );
+    differential(
+        "copy-dir",
+        &play,
+        &[
+            ("files/conf/a.properties", "a=1\n"),
+            ("files/conf/sub/b.txt", "b\n"),
+        ],
+        &[("four/conf/a.properties", "old\n")],
+        true,
+    );
+}
+
+/// `~` is `$HOME` for modules (`file`, `lineinfile`) but the user's home from the password
+/// database for action plugins (`copy` and `template` dest): only the former can be
+/// compared with a scratch HOME.
+#[test]
+fn home_directory_paths() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - file: {path: "~/made", state: directory}
+    - lineinfile: {path: "~/made/c", line: "y", create: true}
+    - file: {path: "~/made/c", mode: "0600"}
+    - copy: {src: "~/made/c", dest: "~/made/d", remote_src: true}
+    - file: {path: "$HOME/v", state: directory}
+    - lineinfile: {path: "${HOME}/made/e", line: "z", create: true}
+"#
+    );
+    differential("home", &play, &[("templates/t.j2", "t\n")], &[], true);
+}
+
+/// (Distinct names: ansible-playbook prints a repeated warning only once per run.)
+#[test]
+fn check_mode_unknown_owner_warns() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - file: {path: "{{ d }}/newdir", state: directory, owner: roller_no_such_user, group: roller_no_such_group}
+      check_mode: true
+    - file: {path: "{{ d }}/exists", owner: roller_no_such_user2}
+      ignore_errors: true
+"#
+    );
+    differential("unknown-owner", &play, &[], &[("exists", "")], false);
+}
+
+#[test]
+fn lineinfile_empty_patterns_warn() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - lineinfile: {path: "{{ d }}/cfg", regexp: "", line: "all"}
+    - lineinfile: {path: "{{ d }}/cfg", search_string: "", line: "all2"}
+"#
+    );
+    differential("lineinfile-empty", &play, &[], &[("cfg", "a\nb\n")], false);
 }

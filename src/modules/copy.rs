@@ -131,10 +131,7 @@ impl Module for Copy {
             let name = src.unwrap_or_default();
             let path = find_needle(cx, "files", &name)?;
             if path.is_dir() {
-                return Err(ModuleError::new(format!(
-                    "roller's copy does not support directory sources yet: {}",
-                    path.display()
-                )));
+                return plan_copy_dir(cx, args, &path, name.ends_with('/')).await;
             }
             let bytes = std::fs::read(&path).map_err(|e| {
                 ModuleError::new(format!("could not find src={}, {e}", path.display()))
@@ -163,7 +160,8 @@ pub(crate) async fn plan_copy(
     args: &Map,
     source: Source,
 ) -> Result<Plan, ModuleError> {
-    let mut dest = string(args, "dest")?.unwrap_or_default();
+    let mut dest =
+        file_attrs::expand_user_action(cx, string(args, "dest")?.unwrap_or_default()).await?;
     if !dest.contains('/') {
         dest = format!("./{dest}");
     }
@@ -494,7 +492,8 @@ async fn plan_remote_copy(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, Mo
     if get(args, "content").is_some() {
         return Err(ModuleError::new("src and content are mutually exclusive"));
     }
-    let mut dest = string(args, "dest")?.unwrap_or_default();
+    let src = file_attrs::expand_user(cx, src).await?;
+    let mut dest = file_attrs::expand_user(cx, string(args, "dest")?.unwrap_or_default()).await?;
     if !dest.contains('/') {
         dest = format!("./{dest}");
     }
@@ -562,7 +561,7 @@ async fn plan_remote_copy(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, Mo
         ("checksum", s(&src_sum)),
     ]);
     let ids = probe.ids(&attrs);
-    let (script, base_st) = if dest_sum == Some(src_sum.as_str()) && !is_link {
+    let script = if dest_sum == Some(src_sum.as_str()) && !is_link {
         let cur = st
             .clone()
             .unwrap_or_else(|| probe.new_path_stat(Kind::File));
@@ -574,7 +573,7 @@ async fn plan_remote_copy(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, Mo
             r.extend(path_info(&st));
             return Ok(Plan::Done(r));
         }
-        (format!("{sc}_rs {q} R\n"), cur)
+        format!("{sc}_rs {q} R\n")
     } else {
         // As shutil.copyfile + copystat, then atomic_move without keeping dest's
         // attributes: replacing takes the source's mode, creating the umask's.
@@ -604,9 +603,8 @@ async fn plan_remote_copy(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, Mo
             &format!("cat -- {qs} > \"$_t\"\ntouch -r {qs} \"$_t\"\n"),
             1,
         ));
-        (sc, new_st)
+        sc
     };
-    let _ = base_st;
     let mut preview = base.clone();
     preview.extend(path_info(&st));
     Ok(Plan::Change {
@@ -618,4 +616,197 @@ async fn plan_remote_copy(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, Mo
             base,
         }),
     })
+}
+
+/// A controller directory's files and subdirectories, as `_walk_dirs` with `local_follow`:
+/// symlinks are followed. Relative paths get `prefix` (the directory's own name unless the
+/// source ended with `/`).
+fn walk_local(
+    dir: &Path,
+    prefix: &str,
+    files: &mut Vec<(PathBuf, String)>,
+    dirs: &mut Vec<String>,
+    depth: usize,
+) -> Result<(), ModuleError> {
+    if depth > 40 {
+        return Err(ModuleError::new(format!(
+            "too deep or circular directory tree at {}",
+            dir.display()
+        )));
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| ModuleError::new(format!("could not read {}: {e}", dir.display())))?
+        .flatten()
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let p = e.path();
+        let rel = format!("{prefix}{}", e.file_name().to_string_lossy());
+        if p.is_dir() {
+            dirs.push(rel.clone());
+            walk_local(&p, &format!("{rel}/"), files, dirs, depth + 1)?;
+        } else if p.is_file() {
+            files.push((p, rel));
+        }
+    }
+    Ok(())
+}
+
+/// `src` a controller directory: every file copied under `dest/` as `copy` would, the
+/// subdirectories created with `owner`/`group` (and `directory_mode`).
+async fn plan_copy_dir(
+    cx: &ModuleContext<'_>,
+    args: &Map,
+    dir: &Path,
+    trailing: bool,
+) -> Result<Plan, ModuleError> {
+    let mut dest =
+        file_attrs::expand_user_action(cx, string(args, "dest")?.unwrap_or_default()).await?;
+    if !dest.ends_with('/') {
+        dest.push('/');
+    }
+    let force = boolean(args, "force", true)?;
+    let backup = boolean(args, "backup", false)?;
+    let validate = string(args, "validate")?;
+    let attrs = FileAttrs::from_args(args)?;
+    let dir_attrs = FileAttrs {
+        mode: match get(args, "directory_mode") {
+            None => None,
+            Some(_) => {
+                let mut m = Map::new();
+                if let Some(v) = get(args, "directory_mode") {
+                    m.insert("mode".into(), v.clone());
+                }
+                FileAttrs::from_args(&m)?.mode
+            }
+        },
+        owner: attrs.owner.clone(),
+        group: attrs.group.clone(),
+    };
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    let prefix = if trailing {
+        String::new()
+    } else {
+        let base = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        dirs.push(base.clone());
+        format!("{base}/")
+    };
+    walk_local(dir, &prefix, &mut files, &mut dirs, 0)?;
+
+    let top = dest.trim_end_matches('/').to_string();
+    let mut script = format!("{}_rs {} TOP\n", attrs.lookups(), shell_quote(&top));
+    for (i, rel) in dirs.iter().enumerate() {
+        script.push_str(&format!(
+            "_rs {} D{i}\n",
+            shell_quote(&format!("{dest}{rel}"))
+        ));
+    }
+    for (i, (_, rel)) in files.iter().enumerate() {
+        let q = shell_quote(&format!("{dest}{rel}"));
+        script.push_str(&format!(
+            "_rs {q} F{i}\nif [ -f {q} ] && [ -r {q} ]; then printf 'C{i}|%s\\n' \"$(sha1sum < {q} | cut -d' ' -f1)\"; fi\n"
+        ));
+    }
+    let probe = file_attrs::probe(cx, &script).await?;
+    let ids = probe.ids(&attrs);
+
+    // Directories first (parents before children), in one script.
+    let mut prep = String::new();
+    for (i, rel) in dirs.iter().enumerate() {
+        let path = format!("{dest}{rel}");
+        let q = shell_quote(&path);
+        match probe.stat(&format!("D{i}")) {
+            None => {
+                let fresh = probe.new_path_stat(Kind::Directory);
+                let ch = plan_new_attrs(&dir_attrs, &ids, &fresh, &path)?;
+                prep.push_str(&format!("mkdir -p -- {q}\n{}", ch.script(&q)));
+            }
+            Some(st) => {
+                prep.push_str(&plan_attrs(&dir_attrs, &ids, &st, &path)?.script(&q));
+            }
+        }
+    }
+    let mut writes = Vec::new();
+    for (i, (local, rel)) in files.iter().enumerate() {
+        let path = format!("{dest}{rel}");
+        let q = shell_quote(&path);
+        let st = probe.stat(&format!("F{i}"));
+        if st.is_some() && !force {
+            continue;
+        }
+        let bytes = std::fs::read(local)
+            .map_err(|e| ModuleError::new(format!("could not read {}: {e}", local.display())))?;
+        let sum = sha1_hex(&bytes);
+        let is_link = st.as_ref().is_some_and(|s| s.kind == Kind::Link);
+        if probe.get(&format!("C{i}")) == Some(sum.as_str()) && !is_link {
+            if let Some(cur) = &st {
+                prep.push_str(&plan_attrs(&attrs, &ids, cur, &path)?.script(&q));
+            }
+            continue;
+        }
+        let old = st.as_ref().filter(|s| s.kind != Kind::Link);
+        let base_st = old
+            .cloned()
+            .unwrap_or_else(|| probe.new_path_stat(Kind::File));
+        let ch = plan_new_attrs(&attrs, &ids, &base_st, &path)?;
+        let sc = replace_script(
+            &path,
+            &parent_of(&path),
+            backup && st.is_some(),
+            old,
+            &base_st,
+            &ch,
+            validate.as_deref(),
+        );
+        writes.push((sc, bytes));
+    }
+    let mut res = result([("dest", s(&dest)), ("src", s(&dir.display().to_string()))]);
+    if writes.is_empty() && prep.is_empty() {
+        res.insert("changed".into(), Value::Bool(false));
+        return Ok(Plan::Done(res));
+    }
+    // dest/ itself is created as the copy module's makedirs would, with the directory
+    // attributes.
+    if !top.is_empty() && probe.stat("TOP").is_none() {
+        let qt = shell_quote(&top);
+        let fresh = probe.new_path_stat(Kind::Directory);
+        let ch = plan_new_attrs(&dir_attrs, &ids, &fresh, &top)?;
+        prep.insert_str(0, &format!("mkdir -p -- {qt}\n{}", ch.script(&qt)));
+    }
+    Ok(Plan::Change {
+        preview: res.clone(),
+        diff: None,
+        apply: Box::new(WriteTree {
+            prep,
+            writes,
+            base: res,
+        }),
+    })
+}
+
+/// Make the directories and attribute fixes, then write each changed file (one round
+/// trip each: a file's content is that script's stdin).
+struct WriteTree {
+    prep: String,
+    writes: Vec<(String, Vec<u8>)>,
+    base: Map,
+}
+
+#[async_trait]
+impl Apply for WriteTree {
+    async fn apply(self: Box<Self>, cx: &ModuleContext<'_>) -> Result<Map, ModuleError> {
+        if !self.prep.is_empty() {
+            apply_script(cx, &self.prep, None).await?;
+        }
+        for (script, bytes) in &self.writes {
+            apply_script(cx, script, Some(bytes.clone())).await?;
+        }
+        let mut r = self.base.clone();
+        r.insert("changed".into(), Value::Bool(true));
+        Ok(r)
+    }
 }

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::args::{boolean, check_known, get, string};
+use super::args::{boolean, check_known, string};
 use super::file_attrs::{
     self, AttrChange, BODY_MARKER, FileAttrs, Ids, Kind, PathStat, Probe, apply_script, path_info,
     plan_attrs, state_of,
@@ -112,9 +112,36 @@ impl Apply for Run {
 #[async_trait]
 impl Module for File {
     async fn plan(&self, cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, ModuleError> {
-        match plan_file(cx, args).await {
-            Ok(plan) => Ok(plan),
+        let mut warnings = Vec::new();
+        let planned = plan_file(cx, args, &mut warnings).await;
+        let warn = |m: &mut Map| {
+            if !warnings.is_empty() {
+                m.insert(
+                    "warnings".into(),
+                    Value::List(warnings.iter().map(|w| s(w)).collect()),
+                );
+            }
+        };
+        match planned {
+            Ok(Plan::Done(mut r)) => {
+                warn(&mut r);
+                Ok(Plan::Done(r))
+            }
+            Ok(Plan::Change {
+                mut preview,
+                diff,
+                apply,
+            }) => {
+                warn(&mut preview);
+                Ok(Plan::Change {
+                    preview,
+                    diff,
+                    apply,
+                })
+            }
+            Ok(other) => Ok(other),
             Err(mut e) => {
+                warn(&mut e.result);
                 // fail_json adds the facts of the failing path, as exit_json does.
                 let path = e
                     .result
@@ -134,14 +161,19 @@ impl Module for File {
     }
 }
 
-async fn plan_file(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, ModuleError> {
+async fn plan_file(
+    cx: &ModuleContext<'_>,
+    args: &Map,
+    warnings: &mut Vec<String>,
+) -> Result<Plan, ModuleError> {
     {
         let mut known = KNOWN.to_vec();
         known.extend_from_slice(file_attrs::COMMON_ARGS);
         check_known(args, &known)?;
-        let Some(mut path) = aliased(args, &["path", "dest", "name"])? else {
+        let Some(path) = aliased(args, &["path", "dest", "name"])? else {
             return Err(ModuleError::new("missing required arguments: path"));
         };
+        let mut path = file_attrs::expand_user(cx, path).await?;
         let state_arg = string(args, "state")?;
         if let Some(st) = &state_arg
             && !STATES.contains(&st.as_str())
@@ -151,12 +183,14 @@ async fn plan_file(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, ModuleErr
                 STATES.join(", ")
             )));
         }
-        let src = string(args, "src")?;
+        let src = match string(args, "src")? {
+            Some(src) => Some(file_attrs::expand_user(cx, src).await?),
+            None => None,
+        };
         let recurse = boolean(args, "recurse", false)?;
         let force = boolean(args, "force", false)?;
         let follow = boolean(args, "follow", true)?;
         let attrs = FileAttrs::from_args(args)?;
-        let _ = get(args, "modification_time");
 
         // Hard links into a directory: the link goes inside it, named after src.
         if state_arg.as_deref() == Some("hard")
@@ -197,6 +231,19 @@ async fn plan_file(cx: &ModuleContext<'_>, args: &Map) -> Result<Plan, ModuleErr
         let probe = file_attrs::probe(cx, &script).await?;
         let mut st = probe.stat("S");
         let ids = probe.ids(&attrs);
+        // Check mode warns about owners and groups an earlier task would have created.
+        if cx.check_mode && state_arg.as_deref() != Some("absent") {
+            if let (Some(o), Some(Err(_))) = (&attrs.owner, &ids.uid) {
+                warnings.push(format!(
+                    "failed to look up user {o}. Create user up to this point in real play"
+                ));
+            }
+            if let (Some(g), Some(Err(_))) = (&attrs.group, &ids.gid) {
+                warnings.push(format!(
+                    "failed to look up group {g}. Create group up to this point in real play"
+                ));
+            }
+        }
 
         let prev0 = state_of(&st);
         let state = match state_arg.as_deref() {
@@ -558,13 +605,20 @@ fn plan_link(
         );
     }
     if !attrs.is_empty() {
+        // Without follow, the link itself (lchown; a link has no mode of its own).
         let (apath, ast) = if follow {
-            (absrc.clone(), target.clone())
+            (absrc.clone(), target.clone().filter(|a| a.exists_followed))
+        } else if relink {
+            (path.to_string(), Some(probe.new_path_stat(Kind::Link)))
         } else {
-            (path.to_string(), st.clone().filter(|_| !relink))
+            (path.to_string(), st.clone())
         };
-        if let Some(ast) = ast.filter(|a| a.exists_followed) {
-            let ch = plan_attrs(attrs, ids, &ast, &apath)?;
+        if let Some(ast) = ast {
+            let ch = if follow || !relink {
+                plan_attrs(attrs, ids, &ast, &apath)?
+            } else {
+                file_attrs::plan_new_attrs(attrs, ids, &ast, &apath)?
+            };
             add_attr_diff(&mut before, &mut after, &ch);
             script.push_str(&ch.script(&shell_quote(&apath)));
         }

@@ -335,6 +335,102 @@ pub async fn apply_script(
     Ok(Probe::parse(&out.stdout))
 }
 
+/// Ansible's `path` arguments are `expanduser`ed on the target: `~` and `~user` become
+/// home directories there (one round trip, only for such paths). A module expands `~` as
+/// `$HOME`; an action plugin (`copy`, `template` dest) as the remote (or become) user's
+/// home from the password database: `by_user`. `$VAR`s are expanded first, as
+/// `os.path.expanduser(os.path.expandvars(path))`.
+pub async fn expand_user(cx: &ModuleContext<'_>, path: String) -> Result<String, ModuleError> {
+    expand_home(cx, path, false).await
+}
+
+pub async fn expand_user_action(
+    cx: &ModuleContext<'_>,
+    path: String,
+) -> Result<String, ModuleError> {
+    expand_home(cx, path, true).await
+}
+
+/// The `$name` / `${name}` references in a path, as Python's `os.path.expandvars` finds them.
+fn var_refs(path: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\$(?:([A-Za-z0-9_]+)|\{([^}]*)\})").expect("valid pattern")
+    });
+    RE.captures_iter(path)
+        .filter_map(|c| {
+            let name = c.get(1).or_else(|| c.get(2))?.as_str().to_string();
+            let ok = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+            ok.then(|| (c.get(0).expect("whole match").range(), name))
+        })
+        .collect()
+}
+
+/// `os.path.expandvars` with the target's environment: unset names stay as written.
+async fn expand_vars(cx: &ModuleContext<'_>, path: String) -> Result<String, ModuleError> {
+    let refs = var_refs(&path);
+    if refs.is_empty() {
+        return Ok(path);
+    }
+    let script: String = refs
+        .iter()
+        .map(|(_, n)| {
+            format!("if [ -n \"${{{n}+x}}\" ]; then printf 'V|%s\\n' \"${n}\"; else echo U; fi\n")
+        })
+        .collect();
+    let out = run(cx, script, None).await?;
+    let text = out.stdout_text();
+    let values: Vec<Option<String>> = text
+        .lines()
+        .map(|l| l.strip_prefix("V|").map(str::to_string))
+        .collect();
+    let mut result = String::new();
+    let mut last = 0;
+    for (i, (range, _)) in refs.iter().enumerate() {
+        result.push_str(&path[last..range.start]);
+        match values.get(i).cloned().flatten() {
+            Some(v) => result.push_str(&v),
+            None => result.push_str(&path[range.clone()]),
+        }
+        last = range.end;
+    }
+    result.push_str(&path[last..]);
+    Ok(result)
+}
+
+async fn expand_home(
+    cx: &ModuleContext<'_>,
+    path: String,
+    by_user: bool,
+) -> Result<String, ModuleError> {
+    let path = expand_vars(cx, path).await?;
+    let Some(rest) = path.strip_prefix('~') else {
+        return Ok(path);
+    };
+    let (user, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if !user
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Ok(path);
+    }
+    // An unquoted `~user` is expanded by the shell (validated above: no metacharacters).
+    let script = if by_user && user.is_empty() {
+        "_h=$(getent passwd \"$(id -un)\" 2>/dev/null | cut -d: -f6); printf '%s' \"${_h:-$HOME}\""
+            .to_string()
+    } else {
+        format!("printf '%s' ~{user}")
+    };
+    let out = run(cx, script, None).await?;
+    let home = out.stdout_text();
+    if out.rc != 0 || home.is_empty() || home.starts_with('~') {
+        return Ok(path);
+    }
+    Ok(format!("{home}{tail}"))
+}
+
 /// The minimal attribute changes for one path.
 #[derive(Debug, Clone, Default)]
 pub struct AttrChange {

@@ -196,7 +196,6 @@ fn present(
     };
     let mut index: [i64; 2] = [-1, -1];
     let mut matched: Option<(usize, bool)> = None; // (line index, via regexp)
-    let mut exact_line_match = false;
     if let Some(re) = regexp {
         for (n, l) in lines.iter().enumerate() {
             if search(re, l).is_some() {
@@ -223,7 +222,6 @@ fn present(
         for (n, l) in lines.iter().enumerate() {
             if b_line == strip_eol(l) {
                 index[0] = n as i64;
-                exact_line_match = true;
             } else if let Some(re) = &bre_ins
                 && search(re, l).is_some()
             {
@@ -261,8 +259,8 @@ fn present(
             new_line.push(b'\n');
         }
         let i0 = index[0] as usize;
-        // (index[0] is set only by a match, so Ansible's insert branch here is never taken.)
-        let _ = exact_line_match;
+        // index[0] is set only by a match (regexp, search_string or the exact line), so
+        // Ansible's insertion branch for "no match at all" cannot be reached here.
         if lines[i0] != new_line {
             lines[i0] = new_line;
             msg = "line replaced";
@@ -355,6 +353,7 @@ impl Module for LineInFile {
         let Some(path) = aliased(args, &["path", "dest", "destfile", "name"])? else {
             return Err(ModuleError::new("missing required arguments: path"));
         };
+        let path = file_attrs::expand_user(cx, path).await?;
         let state = string(args, "state")?.unwrap_or_else(|| "present".to_string());
         if state != "present" && state != "absent" {
             return Err(ModuleError::new(format!(
@@ -401,6 +400,22 @@ impl Module for LineInFile {
         }
         let attrs = FileAttrs::from_args(args)?;
         let regexp = regexp_s.as_deref().map(compile).transpose()?;
+        // Ansible's warning for an empty pattern (it matches every line).
+        let mut warnings = Vec::new();
+        if regexp_s.as_deref() == Some("") || search_string.as_deref() == Some("") {
+            let (name, extra) = if regexp_s.as_deref() == Some("") {
+                (
+                    "regular expression",
+                    " If this is desired, use '^' to match every line in the file and avoid this warning.",
+                )
+            } else {
+                ("search string", "")
+            };
+            warnings.push(s(&format!(
+                "The {name} is an empty string, which will match every line in the file. This may have \
+                 unintended consequences, such as replacing the last line in the file rather than appending.{extra}"
+            )));
+        }
 
         let q = shell_quote(&path);
         let script = format!(
@@ -467,10 +482,14 @@ impl Module for LineInFile {
                 ));
             }
             if !exists {
-                return Ok(Plan::Done(result([
+                let mut r = result([
                     ("changed", Value::Bool(false)),
                     ("msg", s("file not present")),
-                ])));
+                ]);
+                if !warnings.is_empty() {
+                    r.insert("warnings".into(), Value::List(warnings));
+                }
+                return Ok(Plan::Done(r));
             }
             absent(
                 lines,
@@ -527,6 +546,9 @@ impl Module for LineInFile {
         let mut base = result([("msg", s(&msg)), ("backup", s(""))]);
         if let Some(found) = edit.found {
             base.insert("found".into(), Value::Int(found as i64));
+        }
+        if !warnings.is_empty() {
+            base.insert("warnings".into(), Value::List(warnings));
         }
         if !changed {
             base.insert("changed".into(), Value::Bool(false));
