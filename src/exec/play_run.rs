@@ -694,11 +694,6 @@ impl<'a> PlayRun<'a> {
                 }
             }
         }
-        let ignored = outcome.ignored || (kind == ResultKind::Unreachable && ignore_unreachable);
-        self.run
-            .env
-            .callback
-            .host_result(info, &label, kind, &outcome.result, ignored);
         if let Some(d) = outcome.result.get(&Key::from("diff"))
             && (self.run.opts.diff
                 || task
@@ -709,6 +704,11 @@ impl<'a> PlayRun<'a> {
         {
             self.run.env.callback.diff(info, d);
         }
+        let ignored = outcome.ignored || (kind == ResultKind::Unreachable && ignore_unreachable);
+        self.run
+            .env
+            .callback
+            .host_result(info, &label, kind, &outcome.result, ignored);
     }
 
     /// Notifications, add_host and group_by after an ok/changed result.

@@ -467,7 +467,8 @@ impl Callback for DefaultCallback {
         let text = crate::output::diff_text::render(diff);
         if !text.is_empty() {
             self.ensure_banner(task);
-            self.display(text.trim_end_matches('\n'), None);
+            // Like Display.display: one newline is added only when the text has none.
+            self.display(text.strip_suffix('\n').unwrap_or(&text), None);
         }
     }
 
