@@ -80,6 +80,9 @@ pub fn render(diff: &Value) -> String {
     out
 }
 
+/// One difflib opcode: what to do with `a[i1..i2]` to get `b[j1..j2]`.
+type Op = (Tag, usize, usize, usize, usize);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tag {
     Equal,
@@ -89,7 +92,7 @@ enum Tag {
 }
 
 /// (tag, a_start, a_end, b_start, b_end) from a longest-common-subsequence alignment.
-fn opcodes(a: &[String], b: &[String]) -> Vec<(Tag, usize, usize, usize, usize)> {
+fn opcodes(a: &[String], b: &[String]) -> Vec<Op> {
     let (n, m) = (a.len(), b.len());
     // Suffix LCS lengths; inputs are config files, so the quadratic table is small.
     let mut lcs = vec![vec![0u32; m + 1]; n + 1];
@@ -187,7 +190,8 @@ fn grouped(
         }
         group.push((tag, i1, i2, j1, j2));
     }
-    if !group.is_empty() && !(group.len() == 1 && group[0].0 == Tag::Equal) {
+    let only_context = group.len() == 1 && group[0].0 == Tag::Equal;
+    if !group.is_empty() && !only_context {
         groups.push(group);
     }
     groups
