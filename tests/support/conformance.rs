@@ -576,13 +576,54 @@ pub fn compare_runs(ansible: &Outcome, roller: &Outcome) -> Option<String> {
     }
 }
 
-/// Byte comparison for the listing modes, with the first differing line.
+/// ansible-playbook's listing prints two things in Python set order, which changes with
+/// PYTHONHASHSEED from run to run: the hosts under `hosts (N):` and the play's own
+/// `TAGS: [a,b]`. Sort both (on either side) so only the content is compared.
+pub fn normalize_listing(stdout: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut hosts: Vec<String> = Vec::new();
+    let flush = |hosts: &mut Vec<String>, out: &mut Vec<String>| {
+        hosts.sort();
+        out.append(hosts);
+    };
+    let mut in_hosts = false;
+    for line in stdout.lines() {
+        if in_hosts && line.starts_with("      ") && !line.trim().is_empty() {
+            hosts.push(line.to_string());
+            continue;
+        }
+        flush(&mut hosts, &mut out);
+        in_hosts = line.starts_with("    hosts (") && line.ends_with("):");
+        let line = match (line.starts_with("  play #"), line.rsplit_once("\tTAGS: [")) {
+            (true, Some((head, tags))) => {
+                let mut t: Vec<&str> = tags.trim_end_matches(']').split(',').collect();
+                t.sort();
+                format!("{head}\tTAGS: [{}]", t.join(","))
+            }
+            _ => line.to_string(),
+        };
+        out.push(line);
+    }
+    flush(&mut hosts, &mut out);
+    let mut text = out.join("\n");
+    if stdout.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// Comparison for the listing modes (after `normalize_listing`), with the first differing
+/// line.
 pub fn compare_text(ansible: &Outcome, roller: &Outcome) -> Option<String> {
-    if ansible.stdout == roller.stdout && ansible.code == roller.code {
+    let (want, got) = (
+        normalize_listing(&ansible.stdout),
+        normalize_listing(&roller.stdout),
+    );
+    if want == got && ansible.code == roller.code {
         return None;
     }
-    let e: Vec<&str> = ansible.stdout.lines().collect();
-    let a: Vec<&str> = roller.stdout.lines().collect();
+    let e: Vec<&str> = want.lines().collect();
+    let a: Vec<&str> = got.lines().collect();
     let i = e
         .iter()
         .zip(a.iter())
