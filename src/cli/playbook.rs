@@ -123,11 +123,21 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
     for p in &args.playbooks {
         match load_playbook(Path::new(p), &load_opts) {
             Ok(b) => books.push(b),
-            Err(e) => return error_exit(4, e),
+            Err(e) => {
+                eprintln!(
+                    "{}",
+                    crate::output::error_excerpt::error_block(
+                        &e.message, &e.path, e.line, e.column
+                    )
+                );
+                return Ok(4);
+            }
         }
     }
     if args.syntax_check {
-        println!("\nplaybook: {}", args.playbooks.join(" "));
+        for p in &args.playbooks {
+            println!("\nplaybook: {p}");
+        }
         return Ok(0);
     }
     let playbook_dir = books
@@ -179,5 +189,14 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::error(format!("could not start the runtime: {e}")))?;
-    Ok(runtime.block_on(run_playbooks(&mut state, &books)))
+    Ok(runtime.block_on(async {
+        tokio::select! {
+            code = run_playbooks(&mut state, &books) => code,
+            _ = tokio::signal::ctrl_c() => {
+                // Child processes of the local connection are killed on drop.
+                eprintln!("[ERROR]: User interrupted execution");
+                99
+            }
+        }
+    }))
 }

@@ -16,6 +16,10 @@ fn current_user() -> String {
 
 #[async_trait]
 impl Connection for Local {
+    fn is_local(&self) -> bool {
+        true
+    }
+
     async fn run(&self, cmd: &Command) -> Result<Output, ConnectionError> {
         let mut argv: Vec<String> = vec!["/bin/sh".into(), "-c".into(), cmd.script.clone()];
         if let Some(b) = &cmd.become_

@@ -2,6 +2,8 @@
 //! trait only, so one implementation of a module serves every connection.
 
 pub mod local;
+pub mod ssh;
+pub mod ssh_options;
 
 use std::time::Duration;
 
@@ -62,6 +64,11 @@ pub enum ConnectionError {
 pub trait Connection: Send + Sync {
     /// Run a shell script on the host and wait for it.
     async fn run(&self, cmd: &Command) -> Result<Output, ConnectionError>;
+
+    /// Whether this is the controller itself (some modules refuse to run there).
+    fn is_local(&self) -> bool {
+        false
+    }
 
     /// Write `content` to `path` on the host atomically, with `mode` if given.
     async fn put(

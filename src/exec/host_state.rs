@@ -47,6 +47,8 @@ pub struct HostState {
     stack: Vec<Frame>,
     /// The host has failed and will run nothing more in this play.
     pub failed: bool,
+    /// Roles (with their parameters) this host already ran in the play.
+    roles_run: std::collections::HashSet<String>,
 }
 
 impl HostState {
@@ -54,6 +56,7 @@ impl HostState {
         HostState {
             stack: vec![Frame::new(body)],
             failed: false,
+            roles_run: Default::default(),
         }
     }
 
@@ -81,7 +84,11 @@ impl HostState {
                 top.idx += 1;
                 match item {
                     Item::Task(t) => return Some(t),
-                    Item::Block(b) => self.stack.push(Frame::new(b)),
+                    // A role already run on this host is not run again.
+                    Item::Block(b) => match &b.once_key {
+                        Some(key) if !self.roles_run.insert(key.clone()) => {}
+                        _ => self.stack.push(Frame::new(b)),
+                    },
                 }
                 continue;
             }
@@ -175,6 +182,7 @@ mod tests {
             block: b,
             rescue: r,
             always: a,
+            once_key: None,
         })
     }
 

@@ -3,8 +3,11 @@
 
 pub mod batches;
 pub mod conditions;
+pub mod connections;
 pub mod facts;
 pub mod host_state;
+pub mod includes;
+pub mod meta;
 pub mod options;
 pub mod outcome;
 pub mod play_run;

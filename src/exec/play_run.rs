@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-use super::conditions::first_false;
 use super::host_state::HostState;
 use super::outcome::{Outcome, Status};
 use super::playbook_run::RunState;
@@ -15,10 +14,8 @@ use super::variables::{HostData, Snapshot, context, play_context};
 use crate::connection::Connection;
 use crate::connection::local::Local;
 use crate::output::callback::{ResultKind, TaskInfo};
-use crate::playbook::load::{
-    Ctx, LoadOptions, collect_tasks, load_task_file_with, raw_param, resolve_task_file,
-};
-use crate::playbook::model::{Block, Item, Play, Task};
+use crate::playbook::load::collect_tasks;
+use crate::playbook::model::{Item, Play, Task};
 use crate::vars::{Key, Map, Value};
 
 pub const OMIT: &str = "__omit_place_holder__roller";
@@ -45,16 +42,20 @@ pub struct PlayRun<'a> {
     pub cursor: usize,
     pub ended: bool,
     pub start_at_found: bool,
+    /// Hosts of the batch that had failed before it started.
+    pub failed_before: HashSet<String>,
+    /// Handlers of roles included at run time.
+    pub extra_handlers: Vec<Arc<Task>>,
 }
 
-fn task_order(item: &Item, out: &mut Vec<usize>) {
+pub(super) fn task_order(item: &Item, out: &mut Vec<usize>) {
     let mut tasks = Vec::new();
     collect_tasks(item, &mut tasks);
     out.extend(tasks.iter().map(|t| t.id));
 }
 
 impl<'a> PlayRun<'a> {
-    fn snapshot(&self) -> Arc<Snapshot> {
+    pub(super) fn snapshot(&self) -> Arc<Snapshot> {
         let mut magic = self.run.magic_vars();
         let alive: Vec<Value> = self
             .play_hosts_all
@@ -115,6 +116,12 @@ impl<'a> PlayRun<'a> {
 
     /// Run the batch to its end.
     pub async fn run_batch(&mut self) -> PlayEnd {
+        self.failed_before = self
+            .batch
+            .iter()
+            .filter(|h| !self.alive(h))
+            .cloned()
+            .collect();
         for h in &self.batch {
             self.states
                 .insert(h.clone(), HostState::new(self.play.body.clone()));
@@ -129,6 +136,7 @@ impl<'a> PlayRun<'a> {
             if self.ended {
                 break;
             }
+            self.collect_failed_hosts();
             let hosts_left: Vec<String> = self
                 .batch
                 .iter()
@@ -161,7 +169,6 @@ impl<'a> PlayRun<'a> {
             if !self.selected(&task) {
                 continue;
             }
-            let failed_before = self.run.failed.len();
             let outcomes = self.run_task(&task, &hosts).await;
             let failed_now: Vec<String> = outcomes
                 .iter()
@@ -174,36 +181,62 @@ impl<'a> PlayRun<'a> {
             let fatal = self.task_bool(&task, "any_errors_fatal").unwrap_or(false)
                 || self.play_bool("any_errors_fatal");
             if fatal && !failed_now.is_empty() {
+                // The other hosts fail as if the task had failed on them: a block's rescue
+                // still catches it, and it counts in no host's failures.
                 for h in &hosts_left {
-                    if !failed_now.contains(h) && self.alive(h) {
-                        self.run.failed.insert(h.clone());
-                        if let Some(s) = self.states.get_mut(h) {
-                            s.end();
-                        }
+                    if !failed_now.contains(h)
+                        && self.alive(h)
+                        && let Some(s) = self.states.get_mut(h)
+                    {
+                        s.fail();
                     }
                 }
+                self.collect_failed_hosts();
             }
             if let Some(pct) = self.max_fail_percentage()
                 && !outcomes.is_empty()
             {
-                let ratio = self.run.failed.len() as f64 / self.batch.len() as f64;
+                // Failures of this batch only, over the whole batch (earlier failures included).
+                let failed = self
+                    .batch
+                    .iter()
+                    .filter(|h| !self.alive(h) && !self.failed_before.contains(*h))
+                    .count();
+                let ratio = failed as f64 / self.batch.len() as f64;
                 if ratio > pct / 100.0 {
                     for h in &hosts_left {
                         if self.alive(h) {
                             self.run.failed.insert(h.clone());
                         }
                     }
+                    // Ansible reports it twice: when the percentage is exceeded, and again
+                    // when the strategy finds every host of the batch failed.
+                    self.run.env.callback.no_hosts_remaining();
                     self.run.env.callback.no_hosts_remaining();
                     return PlayEnd::Broken;
                 }
             }
-            let _ = failed_before;
         }
-        let failed_in_batch = self.batch.iter().filter(|h| !self.alive(h)).count();
+        self.collect_failed_hosts();
+        let failed_in_batch = self
+            .batch
+            .iter()
+            .filter(|h| !self.alive(h) && !self.failed_before.contains(*h))
+            .count();
         if failed_in_batch == self.batch.len() && !self.batch.is_empty() {
             PlayEnd::Broken
         } else {
             PlayEnd::Completed
+        }
+    }
+
+    /// Hosts whose failure has run its course (their `always` sections are done) leave the
+    /// play for good.
+    fn collect_failed_hosts(&mut self) {
+        for (h, s) in &self.states {
+            if s.finished_failed() {
+                self.run.failed.insert(h.clone());
+            }
         }
     }
 
@@ -290,6 +323,9 @@ impl<'a> PlayRun<'a> {
             is_handler: false,
             check_mode: self.run.opts.check,
             path: String::new(),
+            file: self.play.file.clone(),
+            line: None,
+            column: None,
         };
         self.run.env.callback.task_start(&info);
         let hosts: Vec<String> = self
@@ -360,6 +396,14 @@ impl<'a> PlayRun<'a> {
             }
             None => None,
         };
+        if task.action == "include_role" && name.is_none() {
+            let role = task
+                .args
+                .get(&Key::from("name"))
+                .map(crate::output::python_repr::python_str)
+                .unwrap_or_default();
+            return format!("{} : {role}", task.action_written);
+        }
         match (&task.role, name) {
             (Some(role), Some(n)) => format!("{} : {}", role.name, n.trim()),
             (Some(role), None) => format!("{} : {}", role.name, task.action_written),
@@ -368,7 +412,7 @@ impl<'a> PlayRun<'a> {
         }
     }
 
-    fn info(&self, task: &Task, ctx: Option<&crate::template::VarContext>) -> TaskInfo {
+    pub(super) fn info(&self, task: &Task, ctx: Option<&crate::template::VarContext>) -> TaskInfo {
         TaskInfo {
             id: task.id,
             name: self.banner_name(task, ctx),
@@ -377,6 +421,9 @@ impl<'a> PlayRun<'a> {
             is_handler: task.is_handler,
             check_mode: self.run.opts.check,
             path: task.origin.to_string(),
+            file: task.origin.file.clone(),
+            line: task.origin.line,
+            column: task.origin.column,
         }
     }
 
@@ -401,7 +448,17 @@ impl<'a> PlayRun<'a> {
         } else {
             hosts.to_vec()
         };
-        let sem = Arc::new(Semaphore::new(self.run.opts.forks.max(1)));
+        // `throttle` caps this task's parallelism below `forks`.
+        let throttle = task
+            .chain
+            .get("throttle")
+            .and_then(|v| match v {
+                Value::Int(i) if *i > 0 => Some(*i as usize),
+                Value::Str(s) => s.trim().parse().ok().filter(|n| *n > 0),
+                _ => None,
+            })
+            .unwrap_or(usize::MAX);
+        let sem = Arc::new(Semaphore::new(self.run.opts.forks.max(1).min(throttle)));
         let mut set = tokio::task::JoinSet::new();
         for h in &targets {
             let ctx = context(&snap, h, &self.play, task, &Map::new());
@@ -429,37 +486,114 @@ impl<'a> PlayRun<'a> {
                 opts: self.run.env.opts.clone(),
             };
             let sem = sem.clone();
+            let idx = set.len();
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
                 let outcome = run_host_task(&env, &ht).await;
-                (ht.label, outcome)
+                (idx, ht.label, outcome)
             });
         }
+        // Report results in host order, as Ansible's output usually reads; a host that is
+        // slower than the grace period does not hold back the others' lines.
+        let grace = std::time::Duration::from_millis(500);
+        let mut pending: std::collections::BTreeMap<usize, (String, Outcome)> = Default::default();
+        let mut released: HashSet<usize> = HashSet::new();
+        let mut next = 0usize;
+        let mut deadline: Option<tokio::time::Instant> = None;
         let mut outcomes = Vec::new();
-        while let Some(joined) = set.join_next().await {
-            let Ok((label, outcome)) = joined else {
+        loop {
+            let joined = match deadline {
+                Some(d) => match tokio::time::timeout_at(d, set.join_next()).await {
+                    Ok(j) => j,
+                    Err(_) => {
+                        // Grace is over: report what is waiting, out of order.
+                        let waiting: Vec<usize> = pending.keys().copied().collect();
+                        for idx in waiting {
+                            if let Some((label, o)) = pending.remove(&idx) {
+                                released.insert(idx);
+                                self.report(&info, task, hosts, run_once, &label, &o);
+                                outcomes.push(o);
+                            }
+                        }
+                        deadline = None;
+                        continue;
+                    }
+                },
+                None => set.join_next().await,
+            };
+            let Some(joined) = joined else { break };
+            let Ok((idx, label, outcome)) = joined else {
                 continue;
             };
-            self.account(
-                &info,
-                Some(task),
-                &outcome_with_label(outcome.clone(), &label),
-            );
-            if run_once {
-                // The one result stands for every host of the batch.
-                for other in hosts.iter().skip(1) {
-                    self.register_and_facts(task, other, &outcome.result);
+            pending.insert(idx, (label, outcome));
+            while released.contains(&next) || pending.contains_key(&next) {
+                if let Some((label, o)) = pending.remove(&next) {
+                    released.insert(next);
+                    self.report(&info, task, hosts, run_once, &label, &o);
+                    outcomes.push(o);
                 }
+                next += 1;
             }
-            outcomes.push(outcome);
+            deadline = if pending.is_empty() {
+                None
+            } else {
+                Some(deadline.unwrap_or_else(|| tokio::time::Instant::now() + grace))
+            };
+        }
+        for (_, (label, o)) in std::mem::take(&mut pending) {
+            self.report(&info, task, hosts, run_once, &label, &o);
+            outcomes.push(o);
         }
         outcomes
     }
 
+    fn report(
+        &mut self,
+        info: &TaskInfo,
+        task: &Arc<Task>,
+        hosts: &[String],
+        run_once: bool,
+        label: &str,
+        outcome: &Outcome,
+    ) {
+        self.account(
+            info,
+            Some(task),
+            &outcome_with_label(outcome.clone(), label),
+        );
+        if run_once {
+            // The one result stands for every host of the batch.
+            for other in hosts.iter().skip(1) {
+                self.register_and_facts(task, other, &outcome.result);
+            }
+        }
+    }
+
     fn register_and_facts(&mut self, task: &Task, host: &str, result: &Map) {
+        self.register_and_facts_delegated(task, host, None, result);
+    }
+
+    /// With `delegate_facts`, facts land on the delegated host; the registered result stays
+    /// with the host the task ran for.
+    fn register_and_facts_delegated(
+        &mut self,
+        task: &Task,
+        host: &str,
+        delegated: Option<&str>,
+        result: &Map,
+    ) {
         if let Some(name) = task.own().get("register").and_then(Value::as_str) {
             self.run.set_fact(host, name, Value::Map(untrusted(result)));
         }
+        let delegate_facts = task
+            .chain
+            .get("delegate_facts")
+            .and_then(crate::modules::args::to_bool)
+            .unwrap_or(false);
+        let host = match delegated {
+            Some(d) if delegate_facts => d,
+            _ => host,
+        };
         let status_ok = !matches!(
             result_kind(result),
             ResultKind::Failed | ResultKind::Unreachable | ResultKind::Skipped
@@ -474,12 +608,17 @@ impl<'a> PlayRun<'a> {
     }
 
     /// Stats, host state, registered variables, notifications and the output line.
-    fn account(&mut self, info: &TaskInfo, task: Option<&Arc<Task>>, outcome: &Outcome) {
+    pub(super) fn account(&mut self, info: &TaskInfo, task: Option<&Arc<Task>>, outcome: &Outcome) {
         let host = outcome.host.clone();
         let label = outcome.delegated_to.clone().unwrap_or_else(|| host.clone());
         let kind = result_kind(&outcome.result);
         if let Some(task) = task {
-            self.register_and_facts(task, &host, &outcome.result);
+            let delegated = outcome
+                .delegated_to
+                .as_deref()
+                .and_then(|l| l.split_once(" -> "))
+                .map(|(_, d)| d.to_string());
+            self.register_and_facts_delegated(task, &host, delegated.as_deref(), &outcome.result);
         }
         let ignore_unreachable = task
             .and_then(|t| t.chain.get("ignore_unreachable"))
@@ -601,32 +740,46 @@ impl<'a> PlayRun<'a> {
         }
     }
 
+    fn handlers(&self) -> Vec<Arc<Task>> {
+        self.play
+            .handlers
+            .iter()
+            .chain(&self.extra_handlers)
+            .cloned()
+            .collect()
+    }
+
+    /// Notify handlers by name (the last one defined with that name wins, as in Ansible)
+    /// and every handler that listens to it.
     fn notify(&mut self, name: &str, host: &str) {
-        let mut matched = false;
-        for h in &self.play.handlers {
+        let handlers = self.handlers();
+        let by_name = handlers.iter().rev().find(|h| {
             let hname = h.name().and_then(Value::as_str).unwrap_or("").to_string();
             let role_name = h.role.as_ref().map(|r| format!("{} : {hname}", r.name));
+            hname == name || role_name.as_deref() == Some(name)
+        });
+        let mut targets: Vec<usize> = by_name.map(|h| h.id).into_iter().collect();
+        for h in &handlers {
             let listens = crate::playbook::keywords::tag_list(h.own().get("listen"));
-            if hname == name
-                || role_name.as_deref() == Some(name)
-                || listens.iter().any(|l| l == name)
-            {
-                let list = self.notified.entry(h.id).or_default();
-                if !list.iter().any(|x| x == host) {
-                    list.push(host.to_string());
-                }
-                matched = true;
+            if listens.iter().any(|l| l == name) && !targets.contains(&h.id) {
+                targets.push(h.id);
             }
         }
-        if !matched {
+        if targets.is_empty() {
             self.run.env.callback.warning(&format!(
                 "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
             ));
         }
+        for id in targets {
+            let list = self.notified.entry(id).or_default();
+            if !list.iter().any(|x| x == host) {
+                list.push(host.to_string());
+            }
+        }
     }
 
-    async fn flush_handlers(&mut self, hosts: &[String]) {
-        let handlers = self.play.handlers.clone();
+    pub(super) async fn flush_handlers(&mut self, hosts: &[String]) {
+        let handlers = self.handlers();
         for h in handlers {
             let Some(waiting) = self.notified.get(&h.id).cloned() else {
                 continue;
@@ -653,228 +806,9 @@ impl<'a> PlayRun<'a> {
             }
         }
     }
-
-    async fn run_meta(&mut self, task: &Arc<Task>, hosts: &[String]) -> Vec<Outcome> {
-        let what = raw_param(&task.args, "_raw_params").unwrap_or_default();
-        let snap = self.snapshot();
-        // Conditions apply per host (not for flush_handlers, whose `when` Ansible ignores).
-        let mut active = Vec::new();
-        for h in hosts {
-            let ctx = context(&snap, h, &self.play, task, &Map::new());
-            let conds = task.chain.conditions();
-            match first_false(&self.run.env.templar, &conds, &ctx) {
-                Ok(None) => active.push(h.clone()),
-                Ok(Some(_)) if what != "flush_handlers" => {
-                    let info = self.info(task, None);
-                    let mut r = Map::new();
-                    r.insert("changed".into(), Value::Bool(false));
-                    r.insert("skipped".into(), Value::Bool(true));
-                    r.insert(
-                        "skip_reason".into(),
-                        Value::Str("Conditional result was False".into()),
-                    );
-                    self.run.stats.host(h).skipped += 1;
-                    self.run
-                        .env
-                        .callback
-                        .host_result(&info, h, ResultKind::Skipped, &r, false);
-                }
-                Ok(Some(_)) => active.push(h.clone()),
-                Err(e) => self.run.env.callback.warning(&e.to_string()),
-            }
-        }
-        match what.as_str() {
-            "flush_handlers" => self.flush_handlers(&active).await,
-            "end_play" => {
-                for s in self.states.values_mut() {
-                    s.end();
-                }
-                if !active.is_empty() {
-                    self.ended = true;
-                    self.run.end_play = true;
-                }
-            }
-            "end_batch" if !active.is_empty() => {
-                for s in self.states.values_mut() {
-                    s.end();
-                }
-            }
-            "end_host" => {
-                for h in &active {
-                    if let Some(s) = self.states.get_mut(h) {
-                        s.end();
-                    }
-                }
-            }
-            "clear_host_errors" => {
-                for h in &self.batch {
-                    self.run.failed.remove(h);
-                }
-            }
-            "clear_facts" => {
-                for h in &active {
-                    self.run.clear_facts(h);
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    /// `include_tasks` / `include_role`: load per host, then run the loaded tasks next.
-    async fn run_include(&mut self, task: &Arc<Task>, hosts: &[String]) -> Vec<Outcome> {
-        let snap = self.snapshot();
-        let first_ctx = hosts
-            .first()
-            .map(|h| context(&snap, h, &self.play, task, &Map::new()));
-        let info = self.info(task, first_ctx.as_ref());
-        self.run.env.callback.task_start(&info);
-        // Group hosts by the file they include, to load it once.
-        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-        let mut outcomes = Vec::new();
-        for h in hosts {
-            let ctx = context(&snap, h, &self.play, task, &Map::new());
-            let conds = task.chain.conditions();
-            match first_false(&self.run.env.templar, &conds, &ctx) {
-                Ok(None) => {}
-                Ok(Some(cond)) => {
-                    let mut r = Map::new();
-                    r.insert("changed".into(), Value::Bool(false));
-                    r.insert("false_condition".into(), cond);
-                    r.insert(
-                        "skip_reason".into(),
-                        Value::Str("Conditional result was False".into()),
-                    );
-                    r.insert("skipped".into(), Value::Bool(true));
-                    let o = Outcome {
-                        host: h.clone(),
-                        result: r,
-                        items: Vec::new(),
-                        ignored: false,
-                        delegated_to: None,
-                    };
-                    self.account(&info, Some(task), &o);
-                    outcomes.push(o);
-                    continue;
-                }
-                Err(e) => {
-                    let o = failed(h, e.to_string());
-                    self.account(&info, Some(task), &o);
-                    outcomes.push(o);
-                    continue;
-                }
-            }
-            let key = if task.action == "include_role" {
-                String::from("role")
-            } else {
-                match self
-                    .run
-                    .env
-                    .templar
-                    .template(&Value::Map(task.args.clone()), &ctx)
-                {
-                    Ok(Value::Map(args)) => raw_param(&args, "file").unwrap_or_default(),
-                    Ok(_) => String::new(),
-                    Err(e) => {
-                        let o = failed(h, e.to_string());
-                        self.account(&info, Some(task), &o);
-                        outcomes.push(o);
-                        continue;
-                    }
-                }
-            };
-            match groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, hs)) => hs.push(h.clone()),
-                None => groups.push((key, vec![h.clone()])),
-            }
-        }
-        let opts = LoadOptions {
-            roles_path: self.run.roles_path.clone(),
-        };
-        for (file, group_hosts) in groups {
-            let ctx = Ctx {
-                opts: &opts,
-                playbook_dir: self.play.dir(),
-                role: task.role.clone(),
-            };
-            // Included tasks inherit the include's vars but not its other keywords.
-            let mut inherited = crate::playbook::keywords::Keywords::default();
-            if let Some(v) = task.own().get("vars") {
-                inherited.map.insert("vars".into(), v.clone());
-            }
-            let parent =
-                crate::playbook::keywords::Chain(task.chain.0[..task.chain.0.len() - 1].to_vec());
-            let chain = parent.push(Arc::new(inherited));
-            let loaded: Result<(Vec<Item>, String), String> = if task.action == "include_role" {
-                crate::playbook::load::include_role(&task.args, &task.origin.file, &chain, &ctx)
-                    .map(|role| (role.tasks.clone(), String::new()))
-                    .map_err(|e| e.to_string())
-            } else {
-                match resolve_task_file(&file, &task.origin.file, &ctx) {
-                    Some(path) => load_task_file_with(&path, &chain, &ctx, task.is_handler)
-                        .map(|items| (items, path.to_string_lossy().into_owned()))
-                        .map_err(|e| e.to_string()),
-                    None => Err(format!(
-                        "Could not find or access '{file}' on the Ansible Controller."
-                    )),
-                }
-            };
-            match loaded {
-                Ok((items, path)) => {
-                    let block = Arc::new(Block {
-                        id: 0,
-                        block: items,
-                        rescue: Vec::new(),
-                        always: Vec::new(),
-                    });
-                    let mut new_ids = Vec::new();
-                    task_order(&Item::Block(block.clone()), &mut new_ids);
-                    let at = self.cursor.min(self.all_tasks.len());
-                    self.all_tasks.splice(at..at, new_ids);
-                    for h in &group_hosts {
-                        if let Some(s) = self.states.get_mut(h) {
-                            s.insert(block.clone());
-                        }
-                        self.run.stats.host(h).ok += 1;
-                    }
-                    if !path.is_empty() {
-                        self.run.env.callback.included(&path, &group_hosts, None);
-                    }
-                }
-                Err(reason) => {
-                    for h in &group_hosts {
-                        let mut r = Map::new();
-                        r.insert("failed".into(), Value::Bool(true));
-                        r.insert("reason".into(), Value::Str(reason.clone()));
-                        let o = Outcome {
-                            host: h.clone(),
-                            result: r,
-                            items: Vec::new(),
-                            ignored: false,
-                            delegated_to: None,
-                        };
-                        self.run.stats.host(h).failures += 1;
-                        self.run.env.callback.host_result(
-                            &info,
-                            h,
-                            ResultKind::Failed,
-                            &o.result,
-                            false,
-                        );
-                        if let Some(s) = self.states.get_mut(h) {
-                            s.fail();
-                        }
-                        self.run.failed.insert(h.clone());
-                        outcomes.push(o);
-                    }
-                }
-            }
-        }
-        outcomes
-    }
 }
 
-fn failed(host: &str, msg: String) -> Outcome {
+pub(super) fn failed_outcome(host: &str, msg: String) -> Outcome {
     let mut r = Map::new();
     r.insert("failed".into(), Value::Bool(true));
     r.insert("msg".into(), Value::Str(msg));

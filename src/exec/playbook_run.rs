@@ -5,16 +5,13 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use async_trait::async_trait;
-
 use super::batches::serial_batches;
 use super::options::RunOptions;
 use super::play_run::{OMIT, PlayEnd, PlayRun};
 use super::stats::Stats;
 use super::task_run::TaskEnv;
 use super::variables::{HostData, Snapshot, play_context};
-use crate::connection::local::Local;
-use crate::connection::{Command, Connection, ConnectionError, Output};
+use crate::connection::Connection;
 use crate::inventory::model::{ALL, Inventory};
 use crate::inventory::{Selector, VarsResolver};
 use crate::playbook::model::{Play, Playbook};
@@ -43,16 +40,7 @@ pub struct RunState {
     pub roles_path: Vec<PathBuf>,
     pub playbook_dir: PathBuf,
     pub end_play: bool,
-}
-
-/// A host roller cannot reach yet (SSH arrives with its own issue).
-struct NoConnection(String);
-
-#[async_trait]
-impl Connection for NoConnection {
-    async fn run(&self, _cmd: &Command) -> Result<Output, ConnectionError> {
-        Err(ConnectionError::Unreachable(self.0.clone()))
-    }
+    pub connections: super::connections::Connections,
 }
 
 impl RunState {
@@ -78,6 +66,7 @@ impl RunState {
             roles_path,
             playbook_dir,
             end_play: false,
+            connections: super::connections::Connections::new(),
         }
     }
 
@@ -198,37 +187,14 @@ impl RunState {
     }
 
     pub fn connection(&self, host: &str, snap: &Arc<Snapshot>) -> Arc<dyn Connection> {
-        let vars = snap
-            .hosts
-            .get(host)
-            .map(|h| h.inventory.clone())
-            .unwrap_or_default();
-        let declared = vars
-            .get(&Key::from("ansible_connection"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let implicit = self
-            .inventory
-            .host_id(host)
-            .is_some_and(|id| self.inventory.host(id).implicit);
-        let kind = self
-            .opts
-            .connection
-            .clone()
-            .or(declared)
-            .unwrap_or_else(|| {
-                if implicit {
-                    "local".into()
-                } else {
-                    "ssh".into()
-                }
-            });
-        match kind.as_str() {
-            "local" => Arc::new(Local),
-            other => Arc::new(NoConnection(format!(
-                "roller has no '{other}' connection yet; use ansible_connection=local for this host"
-            ))),
-        }
+        // Like Ansible's implicit localhost, `localhost` outside the inventory is local.
+        let implicit = match self.inventory.host_id(host) {
+            Some(id) => self.inventory.host(id).implicit,
+            None => matches!(host, "localhost" | "127.0.0.1" | "::1"),
+        };
+        let ctx = play_context(snap, Some(host));
+        self.connections
+            .for_host(host, implicit, &ctx, &self.env.templar, &self.opts)
     }
 
     pub fn set_facts_gathered(&mut self, host: &str, facts: Map) {
@@ -361,7 +327,7 @@ fn load_play_vars(state: &RunState, play: &Play) -> Result<Map, String> {
 }
 
 /// The play's hosts, in `order`, without hosts that failed earlier.
-fn play_hosts(state: &mut RunState, play: &Play, pattern: &str) -> Result<Vec<String>, String> {
+fn play_hosts(state: &mut RunState, pattern: &str) -> Result<Vec<String>, String> {
     // `hosts: localhost` works without an inventory entry, as Ansible's implicit localhost.
     for p in crate::inventory::pattern::split_host_pattern(pattern) {
         let p = p.trim_start_matches(['&', '!']);
@@ -381,10 +347,16 @@ fn play_hosts(state: &mut RunState, play: &Play, pattern: &str) -> Result<Vec<St
     for w in std::mem::take(&mut sel.warnings) {
         state.env.callback.warning(&w);
     }
-    let mut names: Vec<String> = ids
+    let names: Vec<String> = ids
         .into_iter()
         .map(|h| state.inventory.host(h).name.clone())
         .collect();
+    Ok(names)
+}
+
+/// The order hosts run in (`order:`); the play's host variables keep the pattern's order.
+fn run_order(play: &Play, hosts: &[String]) -> Vec<String> {
+    let mut names = hosts.to_vec();
     match play.keyword("order").and_then(Value::as_str) {
         Some("reverse_inventory") => names.reverse(),
         Some("sorted") => names.sort(),
@@ -394,8 +366,7 @@ fn play_hosts(state: &mut RunState, play: &Play, pattern: &str) -> Result<Vec<St
         }
         _ => {}
     }
-    names.retain(|h| !state.failed.contains(h) && !state.unreachable.contains(h));
-    Ok(names)
+    names
 }
 
 /// Run every play of the playbooks; returns ansible-playbook's exit code.
@@ -453,22 +424,24 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                     .unwrap_or_else(|_| crate::output::python_repr::python_str(n)),
                 None => pattern.clone(),
             };
-            let hosts = match play_hosts(state, play, &pattern) {
+            let hosts = match play_hosts(state, &pattern) {
                 Ok(h) => h,
                 Err(e) => {
                     eprintln!("ERROR! {e}");
                     return exit::ERROR;
                 }
             };
-            state.env.callback.play_start(&name, state.opts.check);
             if hosts.is_empty() {
+                state.env.callback.play_start(&name, state.opts.check);
                 state.env.callback.no_hosts_matched();
                 continue;
             }
             let serial = play
                 .keyword("serial")
                 .map(|v| state.env.templar.template(v, &ctx).unwrap_or(v.clone()));
-            let batches = match serial_batches(&hosts, serial.as_ref()) {
+            // Hosts that failed in earlier plays keep their place in the batches (Ansible's
+            // inventory still lists them) but run nothing.
+            let batches = match serial_batches(&run_order(play, &hosts), serial.as_ref()) {
                 Ok(b) => b,
                 Err(e) => {
                     eprintln!("ERROR! {e}");
@@ -489,15 +462,34 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                 cursor: 0,
                 ended: false,
                 start_at_found: false,
+                failed_before: HashSet::new(),
+                extra_handlers: Vec::new(),
             };
+            let mut broken = false;
             for batch in batches {
+                // Ansible starts the play anew for every batch, banner included.
+                run.run.env.callback.play_start(&name, run.run.opts.check);
                 run.batch = batch;
                 run.states.clear();
                 let end = run.run_batch().await;
-                if end == PlayEnd::Broken || run.run.end_play {
+                if end == PlayEnd::Broken {
+                    broken = true;
+                    break;
+                }
+                if run.run.end_play {
                     break;
                 }
             }
+            // A batch in which every host failed, or max_fail_percentage, ends the playbook.
+            if broken {
+                break;
+            }
+        }
+    }
+    state.connections.close().await;
+    if let Ok(mut w) = state.connections.warnings.lock() {
+        for msg in w.drain(..) {
+            state.env.callback.warning(&msg);
         }
     }
     state.env.callback.recap(&state.stats, state.opts.check);

@@ -81,6 +81,14 @@ impl HostTask {
         }
     }
 
+    /// `no_log`: the result is censored in every report (the registered value is not).
+    fn no_log(&self, env: &TaskEnv, ctx: &VarContext) -> bool {
+        self.kw_bool(env, "no_log", ctx)
+            .ok()
+            .flatten()
+            .unwrap_or(false)
+    }
+
     fn register_name(&self) -> Option<String> {
         self.task
             .own()
@@ -104,6 +112,9 @@ pub async fn run_host_task(env: &TaskEnv, ht: &HostTask) -> Outcome {
     let mut result = result;
     if !result.contains_key(&Key::from("changed")) {
         result.insert("changed".into(), b(false));
+    }
+    if ht.no_log(env, &ht.ctx) {
+        result.insert("_ansible_no_log".into(), b(true));
     }
     let ignore = ht
         .kw_bool(env, "ignore_errors", &ht.ctx)
@@ -149,8 +160,8 @@ fn cond_text(conds: &[Value]) -> String {
 }
 
 /// Items of `loop:` / `with_<lookup>:`.
-fn loop_items(
-    env: &TaskEnv,
+pub fn loop_items(
+    templar: &Templar,
     lookup: Option<&str>,
     expr: &Value,
     ctx: &VarContext,
@@ -158,11 +169,11 @@ fn loop_items(
     let value = match expr {
         Value::Str(text) if !Templar::is_template(text) && lookup.is_some() => {
             // `with_items: somevar` (a bare name) is still accepted by the lookups.
-            env.templar
+            templar
                 .expression(text, ctx)
                 .unwrap_or_else(|_| expr.clone())
         }
-        _ => env.templar.template(expr, ctx).map_err(|e| e.to_string())?,
+        _ => templar.template(expr, ctx).map_err(|e| e.to_string())?,
     };
     match lookup {
         None | Some("list") => match value {
@@ -257,7 +268,7 @@ fn format_int(format: &str, i: i64) -> String {
 }
 
 async fn run_loop(env: &TaskEnv, ht: &HostTask, lookup: Option<&str>, expr: &Value) -> Map {
-    let items = match loop_items(env, lookup, expr, &ht.ctx) {
+    let items = match loop_items(&env.templar, lookup, expr, &ht.ctx) {
         Ok(items) => items,
         Err(e) => {
             // An unusable loop is only an error if the task would run.
@@ -338,12 +349,17 @@ async fn run_loop(env: &TaskEnv, ht: &HostTask, lookup: Option<&str>, expr: &Val
             res.insert(Key::from(iv.as_str()), Value::Int(i as i64));
             res.insert("ansible_index_var".into(), s(iv));
         }
-        if let Some(label) = ctl("label") {
-            let l = env.templar.template(&label, &ctx).unwrap_or(label);
-            res.insert("_ansible_item_label".into(), l);
-        }
+        // The label defaults to the loop variable's value, whatever it is called.
+        let label = match ctl("label") {
+            Some(label) => env.templar.template(&label, &ctx).unwrap_or(label),
+            None => item.clone(),
+        };
+        res.insert("_ansible_item_label".into(), label);
         if !res.contains_key(&Key::from("changed")) {
             res.insert("changed".into(), b(false));
+        }
+        if ht.no_log(env, &ctx) {
+            res.insert("_ansible_no_log".into(), b(true));
         }
         let kind = result_kind(&res);
         env.callback.item_result(&ht.info, &ht.label, kind, &res);
@@ -525,20 +541,75 @@ pub fn untrusted(m: &Map) -> Map {
     m.iter().map(|(k, v)| (k.clone(), conv(v))).collect()
 }
 
+/// Modules that take free-form words (`_raw_params`); every other module refuses them.
+const RAW_PARAM_MODULES: &[&str] = &[
+    "include_vars",
+    "include_tasks",
+    "include_role",
+    "import_tasks",
+    "import_role",
+    "add_host",
+    "group_by",
+    "set_fact",
+    "meta",
+    "command",
+    "shell",
+    "raw",
+    "script",
+];
+
+fn fqcn(action: &str) -> String {
+    if action.contains('.') {
+        action.to_string()
+    } else {
+        format!("ansible.builtin.{action}")
+    }
+}
+
 /// Template the arguments and run the module once.
 async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
+    if let Some(raw) = ht
+        .task
+        .args
+        .get(&Key::from("_raw_params"))
+        .and_then(Value::as_str)
+        && !RAW_PARAM_MODULES.contains(&ht.task.action.as_str())
+        && !(raw.trim_start().starts_with("{{") && raw.trim_end().ends_with("}}"))
+    {
+        let mut r = failed_result(format!(
+            "Task failed: Action '{}' does not support raw params.",
+            fqcn(&ht.task.action)
+        ));
+        r.shift_remove(&Key::from("changed"));
+        return r;
+    }
     let omit = ctx
         .vars
         .get(&Key::from("omit"))
         .and_then(Value::as_str)
         .unwrap_or("__omit_place_holder__")
         .to_string();
-    let args = match env.templar.template(&Value::Map(ht.task.args.clone()), ctx) {
-        Ok(v) => match drop_omitted(v, &omit) {
-            Some(Value::Map(m)) => m,
-            _ => Map::new(),
-        },
-        Err(e) => return failed_result(format!("{e}")),
+    // Each argument is rendered on its own so that an error can name it, as Ansible does.
+    let mut rendered = Map::new();
+    for (k, v) in &ht.task.args {
+        match env.templar.template(v, ctx) {
+            Ok(v) => {
+                rendered.insert(k.clone(), v);
+            }
+            Err(e) => {
+                let mut r = failed_result(format!(
+                    "Task failed: Finalization of task args for '{}' failed: Error while resolving value for '{}': {e}",
+                    fqcn(&ht.task.action),
+                    crate::output::python_repr::python_str(&Value::from_key(k))
+                ));
+                r.shift_remove(&Key::from("changed"));
+                return r;
+            }
+        }
+    }
+    let args = match drop_omitted(Value::Map(rendered), &omit) {
+        Some(Value::Map(m)) => m,
+        _ => Map::new(),
     };
     let check_mode = match ht.kw_bool(env, "check_mode", ctx) {
         Ok(Some(v)) => v,
@@ -627,14 +698,14 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
                     Ok(r)
                 }
             }
-            Plan::Unpredictable { would_run, apply } => {
+            Plan::Unpredictable {
+                would_run,
+                preview,
+                apply,
+            } => {
                 if check_mode {
                     env.callback.would_run(&ht.info, &ht.label, &would_run);
-                    Ok(modules::result([
-                        ("changed", b(false)),
-                        ("msg", s("Command would have run if not in check mode")),
-                        ("skipped", b(true)),
-                    ]))
+                    Ok(preview)
                 } else {
                     apply.apply(&cx).await
                 }
@@ -657,9 +728,14 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
         Err(e) => {
             let mut r = e.result;
             if !e.msg.is_empty() && !r.contains_key(&Key::from("msg")) {
-                r.insert("msg".into(), Value::Str(e.msg));
+                let msg = e.msg.replace(modules::args::MODULE_NAME, &ht.task.action);
+                r.insert("msg".into(), Value::Str(msg));
             }
-            r.insert("failed".into(), b(true));
+            if e.unreachable {
+                r.insert("unreachable".into(), b(true));
+            } else {
+                r.insert("failed".into(), b(true));
+            }
             if !r.contains_key(&Key::from("changed")) {
                 r.insert("changed".into(), b(false));
             }

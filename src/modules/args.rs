@@ -77,6 +77,9 @@ pub fn list(args: &Map, key: &str) -> Vec<Value> {
     }
 }
 
+/// Stands for the module's name in messages; the engine, which knows it, fills it in.
+pub const MODULE_NAME: &str = "{module}";
+
 /// Reject arguments the module does not know, as Ansible's argument spec does.
 pub fn check_known(args: &Map, known: &[&str]) -> Result<(), ModuleError> {
     let mut unknown: Vec<String> = args
@@ -93,7 +96,7 @@ pub fn check_known(args: &Map, known: &[&str]) -> Result<(), ModuleError> {
     supported.sort();
     Err(ModuleError::new(format!(
         "Unsupported parameters for ({}) module: {}. Supported parameters include: {}.",
-        "module",
+        MODULE_NAME,
         unknown.join(", "),
         supported.join(", ")
     )))

@@ -74,9 +74,16 @@ impl Module for CommandModule {
             if words.is_empty() {
                 return Err(ModuleError::new("no command given").with("rc", Value::Int(256)));
             }
+            let expand = boolean(args, "expand_argument_vars", true)?;
             let line = words
                 .iter()
-                .map(|w| shell_quote(w))
+                .map(|w| {
+                    if expand {
+                        quote_expanding_vars(w)
+                    } else {
+                        shell_quote(w)
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(" ");
             (
@@ -119,6 +126,9 @@ impl Module for CommandModule {
                     return Ok(Plan::Done(result([
                         ("changed", Value::Bool(false)),
                         ("cmd", cmd),
+                        ("delta", Value::Null),
+                        ("end", Value::Null),
+                        ("start", Value::Null),
                         ("msg", Value::Str(msg)),
                         ("rc", Value::Int(0)),
                         ("stdout", Value::Str(out.clone())),
@@ -145,11 +155,74 @@ impl Module for CommandModule {
             stdin,
             strip_empty_ends: boolean(args, "strip_empty_ends", true)?,
         };
+        let preview = result([
+            ("changed", Value::Bool(false)),
+            ("cmd", run.cmd.clone()),
+            ("delta", Value::Null),
+            ("end", Value::Null),
+            (
+                "msg",
+                Value::Str("Command would have run if not in check mode".into()),
+            ),
+            ("rc", Value::Int(0)),
+            ("skipped", Value::Bool(true)),
+            ("start", Value::Null),
+            ("stderr", Value::Str(String::new())),
+            ("stderr_lines", Value::List(Vec::new())),
+            ("stdout", Value::Str(String::new())),
+            ("stdout_lines", Value::List(Vec::new())),
+        ]);
         Ok(Plan::Unpredictable {
             would_run: line_for_humans(&run),
+            preview,
             apply: Box::new(run),
         })
     }
+}
+
+/// Quote a word so that the target's shell expands `$VAR`, `${VAR}` and a leading `~` (as
+/// the command module's `expand_argument_vars` does) and nothing else: no command
+/// substitution, globbing or word splitting.
+fn quote_expanding_vars(word: &str) -> String {
+    if !word.contains('$') && !word.starts_with('~') {
+        return shell_quote(word);
+    }
+    let (tilde, rest) = match word.strip_prefix('~') {
+        Some(r) => {
+            let user_end = r.find('/').unwrap_or(r.len());
+            let user = &r[..user_end];
+            if user
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                (format!("~{user}"), &r[user_end..])
+            } else {
+                (String::new(), word)
+            }
+        }
+        None => (String::new(), word),
+    };
+    let mut out = String::from("\"");
+    let chars: Vec<char> = rest.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '$' => {
+                let next = chars.get(i + 1).copied();
+                let is_var = next.is_some_and(|n| n == '{' || n == '_' || n.is_ascii_alphabetic());
+                out.push_str(if is_var { "$" } else { "\\$" });
+            }
+            '"' | '\\' | '`' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out.push('"');
+    format!("{tilde}{out}")
 }
 
 fn line_for_humans(run: &Run) -> String {
@@ -166,6 +239,19 @@ fn line_for_humans(run: &Run) -> String {
 
 fn lines(text: &str) -> Value {
     Value::List(text.lines().map(|l| Value::Str(l.to_string())).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote_expanding_vars;
+
+    #[test]
+    fn only_variables_and_home_expand() {
+        assert_eq!(quote_expanding_vars("$HOME/x"), "\"$HOME/x\"");
+        assert_eq!(quote_expanding_vars("~/a b"), "~\"/a b\"");
+        assert_eq!(quote_expanding_vars("$(id)`x`"), "\"\\$(id)\\`x\\`\"");
+        assert_eq!(quote_expanding_vars("plain word"), "'plain word'");
+    }
 }
 
 #[async_trait]

@@ -50,8 +50,9 @@ impl Module for Debug {
             let value = match var {
                 Value::Str(expr) => match cx.templar.expression(expr, cx.vars) {
                     Ok(v) => v,
-                    Err(TemplateError::Undefined { .. }) => {
-                        Value::Str("VARIABLE IS NOT DEFINED!".into())
+                    // ansible-core 2.19 shows the error in place of the value.
+                    Err(e @ TemplateError::Undefined { .. }) => {
+                        Value::Str(format!("<< error 1 - {e} >>"))
                     }
                     Err(e) => return Err(ModuleError::new(e.to_string())),
                 },

@@ -17,8 +17,9 @@ impl Module for GroupBy {
             p if p.is_empty() => vec![Value::Str("all".into())],
             p => p,
         };
+        // Ansible reports the inventory change as a change.
         Ok(Plan::Done(result([
-            ("changed", Value::Bool(false)),
+            ("changed", Value::Bool(true)),
             ("add_group", Value::Str(key)),
             ("parent_groups", Value::List(parents)),
         ])))

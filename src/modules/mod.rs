@@ -5,16 +5,28 @@
 //! then *applies* the plan. Check mode is the engine not calling `apply`, so a module cannot
 //! forget to honour it.
 
+pub mod add_host;
 pub mod args;
 pub mod assert;
 pub mod clock;
 pub mod command;
+pub mod copy;
 pub mod debug;
+mod digest;
 pub mod fail;
+pub mod file;
+mod file_attrs;
 pub mod group_by;
+pub mod include_vars;
+pub mod lineinfile;
 pub mod pause;
+pub mod raw;
+pub mod reboot;
 pub mod set_fact;
 pub mod stat;
+pub mod systemd;
+pub mod template;
+pub mod wait_for_connection;
 
 use std::path::PathBuf;
 
@@ -54,6 +66,8 @@ pub enum Plan {
     /// skips it and says what would have run.
     Unpredictable {
         would_run: String,
+        /// The result check mode reports (skipped, with the command's shape).
+        preview: Map,
         apply: Box<dyn Apply>,
     },
 }
@@ -68,6 +82,8 @@ pub trait Apply: Send + Sync {
 pub struct ModuleError {
     pub msg: String,
     pub result: Map,
+    /// The host could not be reached at all (Ansible's UNREACHABLE, not a failure).
+    pub unreachable: bool,
 }
 
 impl ModuleError {
@@ -75,6 +91,7 @@ impl ModuleError {
         ModuleError {
             msg: msg.into(),
             result: Map::new(),
+            unreachable: false,
         }
     }
     pub fn with(mut self, key: &str, value: Value) -> Self {
@@ -85,7 +102,9 @@ impl ModuleError {
 
 impl From<crate::connection::ConnectionError> for ModuleError {
     fn from(e: crate::connection::ConnectionError) -> Self {
-        ModuleError::new(e.to_string())
+        let mut err = ModuleError::new(e.to_string());
+        err.unreachable = matches!(e, crate::connection::ConnectionError::Unreachable(_));
+        err
     }
 }
 
@@ -102,8 +121,6 @@ pub const ENGINE_ACTIONS: &[&str] = &[
     "include_role",
     "import_tasks",
     "import_role",
-    "include_vars",
-    "add_host",
     "include",
 ];
 
@@ -118,7 +135,17 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "shell" => &command::CommandModule { shell: true },
         "pause" => &pause::Pause,
         "stat" => &stat::Stat,
+        "file" => &file::File,
+        "copy" => &copy::Copy,
+        "template" => &template::Template,
+        "lineinfile" => &lineinfile::LineInFile,
         "group_by" => &group_by::GroupBy,
+        "systemd" | "systemd_service" | "service" => &systemd::Systemd,
+        "reboot" => &reboot::Reboot,
+        "wait_for_connection" => &wait_for_connection::WaitForConnection,
+        "raw" => &raw::Raw,
+        "include_vars" => &include_vars::IncludeVars,
+        "add_host" => &add_host::AddHost,
         _ => return None,
     })
 }

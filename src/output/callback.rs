@@ -26,6 +26,10 @@ pub struct TaskInfo {
     pub is_handler: bool,
     pub check_mode: bool,
     pub path: String,
+    /// Where the task is written, for error blocks.
+    pub file: std::path::PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
 }
 
 pub trait Callback: Send + Sync {

@@ -18,6 +18,23 @@ const WARN: &str = "1;35";
 const DEBUG: &str = "1;30";
 const INCLUDED: &str = "0;36";
 
+/// Modules Ansible runs as action plugins on the controller (their failures read "Action
+/// failed").
+const ACTION_PLUGINS: &[&str] = &[
+    "debug",
+    "set_fact",
+    "assert",
+    "fail",
+    "pause",
+    "group_by",
+    "add_host",
+    "include_vars",
+    "template",
+    "copy",
+    "wait_for_connection",
+    "reboot",
+];
+
 /// Keys the debug module's output keeps when it has `msg`.
 const DEBUG_ALLOWED: &[&str] = &["msg", "exception", "warnings", "deprecations"];
 const HIDE_IN_DEBUG: &[&str] = &[
@@ -36,6 +53,8 @@ pub struct DefaultCallback {
     color: bool,
     last_banner: Mutex<Option<usize>>,
     out: Mutex<()>,
+    /// Error blocks already shown: Ansible shows the same error once.
+    errors_shown: Mutex<std::collections::HashSet<String>>,
 }
 
 impl DefaultCallback {
@@ -50,6 +69,7 @@ impl DefaultCallback {
             color,
             last_banner: Mutex::new(None),
             out: Mutex::new(()),
+            errors_shown: Mutex::new(Default::default()),
         }
     }
 
@@ -116,6 +136,9 @@ impl DefaultCallback {
         let indent = matches!(result.get(&Key::from("_ansible_verbose_always")), Some(v) if v.is_truthy())
             || self.verbosity > 2;
         let mut clean = strip_internal(result);
+        // Callbacks never see these flags (ansible-core's task result drops them).
+        clean.shift_remove(&Key::from("failed"));
+        clean.shift_remove(&Key::from("skipped"));
         if self.verbosity < 3 {
             clean.shift_remove(&Key::from("invocation"));
             clean.shift_remove(&Key::from("diff"));
@@ -131,94 +154,7 @@ impl DefaultCallback {
         }
     }
 
-    fn warnings(&self, result: &Map) {
-        if let Some(Value::List(ws)) = result.get(&Key::from("warnings")) {
-            for w in ws {
-                self.warning(&crate::output::python_repr::python_str(w));
-            }
-        }
-    }
-}
-
-/// Remove `_ansible_*` keys at every level, as `strip_internal_keys` does.
-fn strip_internal(m: &Map) -> Map {
-    m.iter()
-        .filter(|(k, _)| !k.as_str().is_some_and(|s| s.starts_with("_ansible_")))
-        .map(|(k, v)| (k.clone(), strip_value(v)))
-        .collect()
-}
-
-fn strip_value(v: &Value) -> Value {
-    match v {
-        Value::Map(m) => Value::Map(strip_internal(m)),
-        Value::List(items) => Value::List(items.iter().map(strip_value).collect()),
-        other => other.clone(),
-    }
-}
-
-/// `_clean_results` for the debug module.
-fn clean_debug(action: &str, result: &Map) -> Map {
-    if action != "debug" {
-        return result.clone();
-    }
-    if result.contains_key(&Key::from("msg")) {
-        result
-            .iter()
-            .filter(|(k, _)| {
-                k.as_str()
-                    .is_some_and(|s| DEBUG_ALLOWED.contains(&s) || s.starts_with('_'))
-            })
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
-    } else {
-        result
-            .iter()
-            .filter(|(k, _)| !k.as_str().is_some_and(|s| HIDE_IN_DEBUG.contains(&s)))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
-    }
-}
-
-/// `(item=...)`: the label, or the item, as Python's `str` prints it.
-pub fn item_label(result: &Map) -> String {
-    if matches!(
-        result.get(&Key::from("_ansible_no_log")),
-        Some(Value::Bool(true))
-    ) {
-        return "(censored due to no_log)".to_string();
-    }
-    let v = result
-        .get(&Key::from("_ansible_item_label"))
-        .or_else(|| result.get(&Key::from("item")))
-        .cloned()
-        .unwrap_or(Value::Null);
-    crate::output::python_repr::python_str(&v)
-}
-
-impl Callback for DefaultCallback {
-    fn play_start(&self, name: &str, check_mode: bool) {
-        let mark = if check_mode { " [CHECK MODE]" } else { "" };
-        let name = name.trim();
-        if name.is_empty() {
-            self.banner(&format!("PLAY{mark}"));
-        } else {
-            self.banner(&format!("PLAY [{name}]{mark}"));
-        }
-    }
-
-    fn no_hosts_matched(&self) {
-        self.display("skipping: no hosts matched", Some(SKIP));
-    }
-
-    fn no_hosts_remaining(&self) {
-        self.banner("NO MORE HOSTS LEFT");
-    }
-
-    fn task_start(&self, task: &TaskInfo) {
-        self.print_banner(task);
-    }
-
-    fn host_result(
+    fn show_host_result(
         &self,
         task: &TaskInfo,
         label: &str,
@@ -279,8 +215,9 @@ impl Callback for DefaultCallback {
         }
     }
 
-    fn item_result(&self, task: &TaskInfo, label: &str, kind: ResultKind, result: &Map) {
-        if matches!(task.action.as_str(), "include_tasks" | "include_role") {
+    fn show_item_result(&self, task: &TaskInfo, label: &str, kind: ResultKind, result: &Map) {
+        let include = matches!(task.action.as_str(), "include_tasks" | "include_role");
+        if include && matches!(kind, ResultKind::Ok | ResultKind::Changed) {
             return;
         }
         self.ensure_banner(task);
@@ -314,6 +251,192 @@ impl Callback for DefaultCallback {
                 self.display(&msg, Some(ERROR));
             }
         }
+    }
+
+    /// Ansible 2.19 explains each task failure on stderr, pointing at the task.
+    fn error_block(&self, task: &TaskInfo, result: &Map) {
+        let Some(msg) = result.get(&Key::from("msg")) else {
+            return;
+        };
+        let msg = crate::output::python_repr::python_str(msg);
+        let kind = if ACTION_PLUGINS.contains(&task.action.as_str()) {
+            "Action"
+        } else {
+            "Module"
+        };
+        let text = if msg.starts_with("Task failed:") {
+            msg
+        } else {
+            format!("Task failed: {kind} failed: {msg}")
+        };
+        self.error_text(task, &text);
+    }
+
+    fn error_text(&self, task: &TaskInfo, message: &str) {
+        let text =
+            crate::output::error_excerpt::error_block(message, &task.file, task.line, task.column);
+        let fresh = self
+            .errors_shown
+            .lock()
+            .map(|mut seen| seen.insert(text.clone()))
+            .unwrap_or(true);
+        if fresh {
+            // ansible-playbook prints these on stdout, before the `fatal:` line.
+            self.display(&text, Some(ERROR));
+        }
+    }
+
+    fn warnings(&self, result: &Map) {
+        if let Some(Value::List(ws)) = result.get(&Key::from("warnings")) {
+            for w in ws {
+                self.warning(&crate::output::python_repr::python_str(w));
+            }
+        }
+    }
+}
+
+fn no_log(result: &Map) -> bool {
+    matches!(
+        result.get(&Key::from("_ansible_no_log")),
+        Some(Value::Bool(true))
+    )
+}
+
+/// What a `no_log` result shows: a few bookkeeping keys and the notice, nothing the task
+/// returned.
+pub fn censor(result: &Map) -> Map {
+    const PRESERVE: &[&str] = &["attempts", "changed", "retries", "_ansible_no_log"];
+    let mut out: Map = result
+        .iter()
+        .filter(|(k, _)| k.as_str().is_some_and(|s| PRESERVE.contains(&s)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Some(Value::List(items)) = result.get(&Key::from("results")) {
+        let items = items
+            .iter()
+            .map(|i| match i {
+                Value::Map(m) => Value::Map(censor(m)),
+                other => other.clone(),
+            })
+            .collect();
+        out.insert("results".into(), Value::List(items));
+    }
+    out.insert(
+        "censored".into(),
+        Value::Str(
+            "the output has been hidden due to the fact that 'no_log: true' was specified for this result".into(),
+        ),
+    );
+    out
+}
+
+/// Remove `_ansible_*` keys at every level, as `strip_internal_keys` does.
+fn strip_internal(m: &Map) -> Map {
+    m.iter()
+        .filter(|(k, _)| !k.as_str().is_some_and(|s| s.starts_with("_ansible_")))
+        .map(|(k, v)| (k.clone(), strip_value(v)))
+        .collect()
+}
+
+fn strip_value(v: &Value) -> Value {
+    match v {
+        Value::Map(m) => Value::Map(strip_internal(m)),
+        Value::List(items) => Value::List(items.iter().map(strip_value).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `_clean_results` for the debug module.
+fn clean_debug(action: &str, result: &Map) -> Map {
+    if action != "debug" {
+        return result.clone();
+    }
+    if result.contains_key(&Key::from("msg")) {
+        result
+            .iter()
+            .filter(|(k, _)| {
+                k.as_str()
+                    .is_some_and(|s| DEBUG_ALLOWED.contains(&s) || s.starts_with('_'))
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    } else {
+        result
+            .iter()
+            .filter(|(k, _)| !k.as_str().is_some_and(|s| HIDE_IN_DEBUG.contains(&s)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
+/// `(item=...)`: the label, or the item, as Python's `str` prints it.
+pub fn item_label(result: &Map) -> String {
+    if matches!(
+        result.get(&Key::from("_ansible_no_log")),
+        Some(Value::Bool(true))
+    ) {
+        return "(censored due to no_log)".to_string();
+    }
+    let v = result
+        .get(&Key::from("_ansible_item_label"))
+        .or_else(|| result.get(&Key::from("item")))
+        .cloned()
+        .unwrap_or(Value::Null);
+    crate::output::python_repr::python_str(&v)
+}
+
+impl Callback for DefaultCallback {
+    fn play_start(&self, name: &str, _check_mode: bool) {
+        // Ansible's check_mode_markers option is off by default.
+        let mark = "";
+        let name = name.trim();
+        if name.is_empty() {
+            self.banner(&format!("PLAY{mark}"));
+        } else {
+            self.banner(&format!("PLAY [{name}]{mark}"));
+        }
+    }
+
+    fn no_hosts_matched(&self) {
+        self.display("skipping: no hosts matched", Some(SKIP));
+    }
+
+    fn no_hosts_remaining(&self) {
+        self.banner("NO MORE HOSTS LEFT");
+    }
+
+    fn task_start(&self, task: &TaskInfo) {
+        self.print_banner(task);
+    }
+
+    fn host_result(
+        &self,
+        task: &TaskInfo,
+        label: &str,
+        kind: ResultKind,
+        result: &Map,
+        ignored: bool,
+    ) {
+        if no_log(result) {
+            // Unlike ansible-core, roller hides a no_log task's error message too.
+            let hidden = censor(result);
+            if kind == ResultKind::Failed {
+                self.error_text(task, "Task failed: the error message is hidden by no_log");
+            }
+            self.show_host_result(task, label, kind, &hidden, ignored);
+        } else {
+            if kind == ResultKind::Failed
+                && !(task.has_loop && result.contains_key(&Key::from("results")))
+            {
+                self.error_block(task, result);
+            }
+            self.show_host_result(task, label, kind, result, ignored);
+        }
+    }
+
+    fn item_result(&self, task: &TaskInfo, label: &str, kind: ResultKind, result: &Map) {
+        let censored = no_log(result).then(|| censor(result));
+        self.show_item_result(task, label, kind, censored.as_ref().unwrap_or(result));
     }
 
     fn retry(&self, task: &TaskInfo, label: &str, result: &Map) {
@@ -394,9 +517,7 @@ impl Callback for DefaultCallback {
             );
         }
         self.display("", None);
-        if check_mode {
-            self.banner("DRY RUN");
-        }
+        let _ = check_mode;
     }
 
     fn would_run(&self, task: &TaskInfo, label: &str, command: &str) {

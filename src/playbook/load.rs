@@ -130,11 +130,15 @@ impl Source {
 fn read_yaml(path: &Path) -> Result<(Option<Value>, Source), PlaybookError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| PlaybookError::new(path, format!("could not read the file: {e}")))?;
+    parse_yaml(path, &text)
+}
+
+fn parse_yaml(path: &Path, text: &str) -> Result<(Option<Value>, Source), PlaybookError> {
     let mut warnings = Vec::new();
-    let value = crate::inventory::vars_files::load_data_text(path, &text, &mut warnings)?;
+    let value = crate::inventory::vars_files::load_data_text(path, text, &mut warnings)?;
     let source = Source {
         path: path.to_path_buf(),
-        positions: index_positions(&text),
+        positions: index_positions(text),
     };
     Ok((value, source))
 }
@@ -143,7 +147,7 @@ fn read_yaml(path: &Path) -> Result<(Option<Value>, Source), PlaybookError> {
 pub fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<Playbook, PlaybookError> {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut plays = Vec::new();
-    load_playbook_into(&path, opts, &mut plays, 0)?;
+    load_playbook_into(&path, opts, &mut plays, 0, &Chain::default())?;
     Ok(Playbook { path, plays })
 }
 
@@ -152,11 +156,39 @@ fn load_playbook_into(
     opts: &LoadOptions,
     plays: &mut Vec<Arc<Play>>,
     depth: usize,
+    outer: &Chain,
 ) -> Result<(), PlaybookError> {
     if !path.is_file() {
         return Err(PlaybookError::new(path, "the playbook could not be found"));
     }
     let (value, src) = read_yaml(path)?;
+    plays_from(value, src, path, opts, plays, depth, outer)
+}
+
+/// Load a playbook from text (`path` names it in messages and anchors relative paths).
+pub fn load_playbook_text(
+    path: &Path,
+    text: &str,
+    opts: &LoadOptions,
+) -> Result<Playbook, PlaybookError> {
+    let (value, src) = parse_yaml(path, text)?;
+    let mut plays = Vec::new();
+    plays_from(value, src, path, opts, &mut plays, 0, &Chain::default())?;
+    Ok(Playbook {
+        path: path.to_path_buf(),
+        plays,
+    })
+}
+
+fn plays_from(
+    value: Option<Value>,
+    src: Source,
+    path: &Path,
+    opts: &LoadOptions,
+    plays: &mut Vec<Arc<Play>>,
+    depth: usize,
+    outer: &Chain,
+) -> Result<(), PlaybookError> {
     let entries = match value {
         None => return Err(src.error(&[], "Empty playbook, nothing to do")),
         Some(Value::List(items)) => items,
@@ -186,10 +218,18 @@ fn load_playbook_into(
                 return Err(src.error(&here, "import_playbook nested too deeply (a loop?)"));
             }
             let base = path.parent().unwrap_or(Path::new("."));
-            load_playbook_into(&base.join(name), opts, plays, depth + 1)?;
+            // `when`, `tags` and `vars` on an import apply to every imported play's tasks.
+            let mut kw = Map::new();
+            for k in ["when", "tags", "vars"] {
+                if let Some(v) = ds.get(&Key::from(k)) {
+                    kw.insert(Key::from(k), v.clone());
+                }
+            }
+            let outer = outer.push(Arc::new(Keywords { map: kw }));
+            load_playbook_into(&base.join(name), opts, plays, depth + 1, &outer)?;
             continue;
         }
-        plays.push(Arc::new(load_play(&ds, &src, &here, opts)?));
+        plays.push(Arc::new(load_play(&ds, &src, &here, outer, opts)?));
     }
     Ok(())
 }
@@ -198,6 +238,7 @@ fn load_play(
     ds: &Map,
     src: &Source,
     at: &[Seg],
+    outer: &Chain,
     opts: &LoadOptions,
 ) -> Result<Play, PlaybookError> {
     for k in ds.keys() {
@@ -247,13 +288,15 @@ fn load_play(
             inherited.insert(Key::from(*k), v.clone());
         }
     }
-    let chain = Chain::default().push(Arc::new(Keywords { map: inherited }));
+    let chain = outer.push(Arc::new(Keywords { map: inherited }));
     let play_file = src.path.clone();
     let dir = play_file.parent().map(PathBuf::from).unwrap_or_default();
+    let imported_roles = ImportedRoles::default();
     let ctx = Ctx {
         opts,
         playbook_dir: dir.clone(),
         role: None,
+        imported_roles: imported_roles.clone(),
     };
 
     let mut body: Vec<Item> = Vec::new();
@@ -280,6 +323,7 @@ fn load_play(
                 block: role.tasks.clone(),
                 rescue: Vec::new(),
                 always: Vec::new(),
+                once_key: Some(role_key(&role.name, &role.params)),
             })));
             roles.push(role);
         }
@@ -294,6 +338,10 @@ fn load_play(
     p.push(Seg::Key("handlers".into()));
     for item in task_list(get("handlers"), src, &p, &chain, &ctx, true)? {
         collect_tasks(&item, &mut handlers);
+    }
+    // Imported roles are the play's roles too: their defaults, vars and handlers.
+    if let Ok(mut imported) = imported_roles.lock() {
+        roles.extend(imported.drain(..));
     }
     for role in &roles {
         handlers.extend(role.handlers.iter().cloned());
@@ -313,8 +361,10 @@ fn load_play(
             block: body,
             rescue: Vec::new(),
             always: Vec::new(),
+            once_key: None,
         }),
         handlers,
+        imported_roles,
     })
 }
 
@@ -341,6 +391,14 @@ fn implicit_flush(file: &Path) -> Arc<Task> {
     })
 }
 
+/// Identifies a role with its parameters: Ansible runs such a role once per host in a play.
+pub fn role_key(name: &str, params: &Map) -> String {
+    format!(
+        "{name} {}",
+        crate::output::python_repr::repr(&Value::Map(params.clone()))
+    )
+}
+
 /// Every task of an item, depth first (block, rescue, always).
 pub fn collect_tasks(item: &Item, out: &mut Vec<Arc<Task>>) {
     match item {
@@ -359,7 +417,13 @@ pub struct Ctx<'a> {
     pub opts: &'a LoadOptions,
     pub playbook_dir: PathBuf,
     pub role: Option<Arc<Role>>,
+    /// Roles brought in by `import_role`/`include_role`: their defaults, vars and handlers
+    /// belong to the play like those of `roles:`.
+    pub imported_roles: ImportedRoles,
 }
+
+/// Roles a play gained through imports and includes.
+pub type ImportedRoles = Arc<std::sync::Mutex<Vec<Arc<Role>>>>;
 
 fn task_list(
     value: Option<&Value>,
@@ -424,6 +488,7 @@ fn task_or_block(
             block: part("block")?,
             rescue: part("rescue")?,
             always: part("always")?,
+            once_key: None,
         }))]);
     }
     let parsed = parse_task(ds).map_err(|m| src.error(at, m))?;
@@ -449,6 +514,7 @@ fn task_or_block(
                 block: items,
                 rescue: Vec::new(),
                 always: Vec::new(),
+                once_key: None,
             }))])
         }
         "import_role" => {
@@ -465,11 +531,15 @@ fn task_or_block(
             let mut entry = Map::new();
             entry.insert(Key::from("role"), Value::Str(name));
             let role = load_role_entry(&Value::Map(entry), src, at, &chain, ctx, files)?;
+            if let Ok(mut imported) = ctx.imported_roles.lock() {
+                imported.push(role.clone());
+            }
             Ok(vec![Item::Block(Arc::new(Block {
                 id: next_id(),
                 block: role.tasks.clone(),
                 rescue: Vec::new(),
                 always: Vec::new(),
+                once_key: None,
             }))])
         }
         _ => {
@@ -695,6 +765,7 @@ fn load_role(
                     }
                     _ => continue,
                 };
+                let key = role_key(&dname, &dparams);
                 let dep = load_role(
                     &dname,
                     dkw,
@@ -711,6 +782,7 @@ fn load_role(
                     block: dep.tasks.clone(),
                     rescue: Vec::new(),
                     always: Vec::new(),
+                    once_key: Some(key),
                 })));
             }
         }
@@ -734,6 +806,7 @@ fn load_role(
         opts: ctx.opts,
         playbook_dir: ctx.playbook_dir.clone(),
         role: Some(shell.clone()),
+        imported_roles: ctx.imported_roles.clone(),
     };
     let chain = chain.push(Arc::new(Keywords { map: kw }));
     let mut tasks = dep_items;

@@ -32,6 +32,9 @@ pub struct Play {
     pub body: Arc<Block>,
     /// Every handler, the play's own first, then those of its roles.
     pub handlers: Vec<Arc<Task>>,
+    /// Roles the play gained through `import_role` (at load) and `include_role` (at run
+    /// time).
+    pub imported_roles: super::load::ImportedRoles,
 }
 
 impl Play {
@@ -51,6 +54,9 @@ pub struct Block {
     pub block: Vec<Item>,
     pub rescue: Vec<Item>,
     pub always: Vec<Item>,
+    /// Set for a role's block: the role runs once per host in a play (dependencies and
+    /// repeated `roles:` entries with the same parameters).
+    pub once_key: Option<String>,
 }
 
 #[derive(Debug, Clone)]

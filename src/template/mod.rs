@@ -1,35 +1,72 @@
-//! Jinja2 templating (placeholder until the full Ansible-compatible layer lands): renders
-//! strings against a host's variables with minijinja.
+//! Ansible's Jinja2 templating (as ansible-core 2.19 does it), on minijinja.
+//!
+//! - [`Templar::template`] renders a value: strings are templates, containers are walked.
+//! - [`Templar::condition`] evaluates `when:`-style conditionals (boolean results only).
+//! - [`Templar::expression`] evaluates a bare expression to its value.
+//!
+//! Variables are given unrendered ([`VarContext`]) and rendered on access; see
+//! `context.rs`. docs/templating.md lists the semantics and known differences.
+
+mod context;
+mod convert;
+mod error;
+mod filters;
+mod jinja_tests;
+mod methods;
+mod omit;
+mod render;
+mod source;
+#[cfg(test)]
+mod unit_tests;
 
 use std::sync::Arc;
 
-use minijinja::{Environment, UndefinedBehavior, value::Value as MjValue};
+use minijinja::{Environment, UndefinedBehavior};
+
+pub use error::TemplateError;
+pub use omit::{OMIT_PLACEHOLDER, is_omit};
 
 use crate::vars::{Key, Map, Value};
+use context::Scope;
+use convert::{from_jinja, python_type_name};
 
-/// Lazy access to other hosts' variables (`hostvars`).
+/// The hosts reachable through the `hostvars` magic variable.
 pub trait HostvarsSource: Send + Sync {
     fn host_names(&self) -> Vec<String>;
+    /// A host's variables, merged in precedence order, UNRENDERED (templates inside are
+    /// rendered lazily on access).
     fn host_vars(&self, host: &str) -> Option<Arc<Map>>;
 }
 
 /// Everything a template can see for one host at one moment.
 #[derive(Clone)]
 pub struct VarContext {
+    /// Merged variables, unrendered.
     pub vars: Arc<Map>,
+    /// Source of the `hostvars` magic variable, lazily rendered per host.
     pub hostvars: Option<Arc<dyn HostvarsSource>>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum TemplateError {
-    #[error("'{name}' is undefined")]
-    Undefined { name: String },
-    #[error("{0}")]
-    Render(String),
+impl VarContext {
+    pub fn new(vars: Map) -> Self {
+        VarContext {
+            vars: Arc::new(vars),
+            hostvars: None,
+        }
+    }
 }
 
+/// The templating engine: configured minijinja environments. Cheap to clone.
+///
+/// Ansible's undefined is strict (printing, testing, iterating or filtering an undefined
+/// value fails) except that attribute lookups on it chain (`x.missing.deeper | default(1)`
+/// works). minijinja offers one or the other, so templates are rendered strictly first;
+/// when that fails on an undefined value and the template uses `default`/`defined`, it is
+/// rendered again with chainable undefined (see render.rs).
+#[derive(Clone)]
 pub struct Templar {
-    env: Environment<'static>,
+    env: Arc<Environment<'static>>,
+    chainable_env: Arc<Environment<'static>>,
 }
 
 impl Default for Templar {
@@ -40,154 +77,124 @@ impl Default for Templar {
 
 impl Templar {
     pub fn new() -> Self {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        Templar { env }
+        Templar {
+            env: Arc::new(Self::environment(UndefinedBehavior::Strict)),
+            chainable_env: Arc::new(Self::environment(UndefinedBehavior::Chainable)),
+        }
     }
 
+    fn environment(undefined: UndefinedBehavior) -> Environment<'static> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(undefined);
+        // Writing an undefined value is refused by the formatter in both modes.
+        env.set_formatter(render::format_value);
+        env.set_unknown_method_callback(methods::call_method);
+        env.set_recursion_limit(200);
+        // Ansible renders with trim_blocks=True (and keeps a string result's trailing
+        // newline; see render.rs).
+        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .build()
+        {
+            env.set_syntax(syntax);
+        }
+        env.add_global(
+            source::SILENT_UNDEFINED,
+            minijinja::value::Value::from_object(omit::SilentUndefined),
+        );
+        filters::register(&mut env);
+        jinja_tests::register(&mut env);
+        env
+    }
+
+    /// True when a string would be rendered (it holds `{{`, `{%` or `{#`).
     pub fn is_template(s: &str) -> bool {
         s.contains("{{") || s.contains("{%") || s.contains("{#")
     }
 
+    /// Template a value recursively: strings rendered, lists and maps recursed (keys too),
+    /// `Value::Unsafe` never rendered.
     pub fn template(&self, value: &Value, ctx: &VarContext) -> Result<Value, TemplateError> {
-        match value {
-            Value::Str(s) if Self::is_template(s) => self.render_str(s, ctx),
-            Value::List(items) => Ok(Value::List(
+        let scope = self.scope(ctx);
+        self.template_in(value, &scope)
+    }
+
+    fn template_in(&self, value: &Value, scope: &Arc<Scope>) -> Result<Value, TemplateError> {
+        Ok(match value {
+            Value::Str(s) if Self::is_template(s) => {
+                scope.clear_nested_error();
+                from_jinja(&scope.render(s)?)?
+            }
+            Value::List(items) => Value::List(
                 items
                     .iter()
-                    .map(|v| self.template(v, ctx))
+                    .map(|v| self.template_in(v, scope))
                     .collect::<Result<_, _>>()?,
-            )),
-            Value::Map(m) => {
+            ),
+            Value::Map(map) => {
                 let mut out = Map::new();
-                for (k, v) in m {
-                    out.insert(k.clone(), self.template(v, ctx)?);
+                for (k, v) in map {
+                    let key = match k {
+                        Key::Str(s) if Self::is_template(s) => {
+                            convert::key_from_jinja(&scope.render(s)?)?
+                        }
+                        other => other.clone(),
+                    };
+                    out.insert(key, self.template_in(v, scope)?);
                 }
-                Ok(Value::Map(out))
+                Value::Map(out)
             }
-            other => Ok(other.clone()),
-        }
+            other => other.clone(),
+        })
     }
 
+    /// `when:` / `failed_when:` / `changed_when:` / `until:`: a bare expression (or a
+    /// string with `{{ }}`), whose result must be a boolean as in Ansible 2.19.
     pub fn condition(&self, expr: &str, ctx: &VarContext) -> Result<bool, TemplateError> {
-        let v = self.expression(expr, ctx)?;
-        Ok(v.is_truthy())
+        let trimmed = expr.trim();
+        if trimmed.is_empty() {
+            return Ok(true);
+        }
+        let mut value = self.expression_value(trimmed, ctx)?;
+        if Self::is_template(trimmed)
+            && let Value::Str(text) = &value
+        {
+            // `when: "{{ x }}"`: Ansible evaluates the rendered text as an expression.
+            value = self.expression_value(&text.clone(), ctx)?;
+        }
+        match value {
+            Value::Bool(b) => Ok(b),
+            other => Err(TemplateError::NonBooleanConditional {
+                truthy: if other.is_truthy() { "True" } else { "False" }.to_string(),
+                type_name: other.python_type_name().to_string(),
+            }),
+        }
     }
 
+    /// A bare expression's value (`debug: var=`, `loop:` and friends). A string that is
+    /// itself a template is rendered as one.
     pub fn expression(&self, expr: &str, ctx: &VarContext) -> Result<Value, TemplateError> {
-        let expr = expr.trim();
-        if let Some(inner) = single_expression(expr) {
-            return self.expression(inner, ctx);
-        }
-        let compiled = self
-            .env
-            .compile_expression(expr)
-            .map_err(|e| TemplateError::Render(e.to_string()))?;
-        let out = compiled
-            .eval(self.context(ctx)?)
-            .map_err(|e| TemplateError::Render(e.to_string()))?;
-        let v = from_mj(&out);
-        self.template(&v, ctx)
+        self.expression_value(expr.trim(), ctx)
     }
 
-    fn render_str(&self, s: &str, ctx: &VarContext) -> Result<Value, TemplateError> {
-        if let Some(inner) = single_expression(s) {
-            return self.expression(inner, ctx);
-        }
-        let out = self
-            .env
-            .render_str(s, self.context(ctx)?)
-            .map_err(|e| TemplateError::Render(e.to_string()))?;
-        Ok(Value::Str(out))
+    fn expression_value(&self, expr: &str, ctx: &VarContext) -> Result<Value, TemplateError> {
+        let scope = self.scope(ctx);
+        scope.clear_nested_error();
+        let source = if Self::is_template(expr) {
+            expr.to_string()
+        } else {
+            format!("{{{{ {expr} }}}}")
+        };
+        let value = scope.render(&source)?;
+        from_jinja(&value)
     }
 
-    fn context(&self, ctx: &VarContext) -> Result<MjValue, TemplateError> {
-        let mut rendered = Vec::new();
-        for (k, v) in ctx.vars.iter() {
-            if let Key::Str(k) = k {
-                let v = match v {
-                    Value::Str(s) if Self::is_template(s) => {
-                        // Shallow, non-recursive: enough for the placeholder.
-                        let plain = VarContext {
-                            vars: Arc::new(Map::new()),
-                            hostvars: None,
-                        };
-                        self.render_str(s, &plain).unwrap_or_else(|_| v.clone())
-                    }
-                    _ => v.clone(),
-                };
-                rendered.push((k.clone(), to_mj(&v)));
-            }
-        }
-        Ok(MjValue::from(
-            rendered
-                .into_iter()
-                .collect::<std::collections::BTreeMap<String, MjValue>>(),
-        ))
+    fn scope(&self, ctx: &VarContext) -> Arc<Scope> {
+        Scope::new(self.clone(), ctx.vars.clone(), ctx.hostvars.clone())
     }
 }
 
-fn single_expression(s: &str) -> Option<&str> {
-    let t = s.trim();
-    let inner = t.strip_prefix("{{")?.strip_suffix("}}")?;
-    if inner.contains("{{") || inner.contains("}}") {
-        return None;
-    }
-    Some(inner.trim())
-}
-
-pub fn to_mj(v: &Value) -> MjValue {
-    match v {
-        Value::Null => MjValue::from(()),
-        Value::Bool(b) => MjValue::from(*b),
-        Value::Int(i) => MjValue::from(*i),
-        Value::BigInt(s) => MjValue::from(s.clone()),
-        Value::Float(f) => MjValue::from(*f),
-        Value::Str(s) | Value::Unsafe(s) => MjValue::from(s.clone()),
-        Value::Timestamp(t) => MjValue::from(t.python_str()),
-        Value::List(l) => MjValue::from(l.iter().map(to_mj).collect::<Vec<_>>()),
-        Value::Map(m) => MjValue::from(
-            m.iter()
-                .map(|(k, v)| (key_string(k), to_mj(v)))
-                .collect::<std::collections::BTreeMap<String, MjValue>>(),
-        ),
-    }
-}
-
-fn key_string(k: &Key) -> String {
-    match k {
-        Key::Str(s) => s.clone(),
-        other => crate::output::python_repr::repr_key(other),
-    }
-}
-
-pub fn from_mj(v: &MjValue) -> Value {
-    use minijinja::value::ValueKind;
-    match v.kind() {
-        ValueKind::Undefined | ValueKind::None => Value::Null,
-        ValueKind::Bool => Value::Bool(v.is_true()),
-        ValueKind::Number => {
-            if let Ok(i) = i64::try_from(v.clone()) {
-                Value::Int(i)
-            } else {
-                Value::Float(f64::try_from(v.clone()).unwrap_or(f64::NAN))
-            }
-        }
-        ValueKind::String => Value::Str(v.as_str().unwrap_or_default().to_string()),
-        ValueKind::Seq | ValueKind::Iterable => match v.try_iter() {
-            Ok(it) => Value::List(it.map(|x| from_mj(&x)).collect()),
-            Err(_) => Value::Null,
-        },
-        ValueKind::Map => {
-            let mut out = Map::new();
-            if let Ok(keys) = v.try_iter() {
-                for k in keys {
-                    let val = v.get_item(&k).unwrap_or_default();
-                    out.insert(Key::Str(k.to_string()), from_mj(&val));
-                }
-            }
-            Value::Map(out)
-        }
-        _ => Value::Str(v.to_string()),
-    }
+/// Python's type name of a rendered value, for callers' messages.
+pub fn type_name_of(value: &minijinja::value::Value) -> &'static str {
+    python_type_name(value)
 }

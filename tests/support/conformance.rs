@@ -297,6 +297,10 @@ pub fn parse(stdout: &str) -> Parsed {
             in_error = true;
             continue;
         }
+        // roller's documented addition under --check: what a command would have run.
+        if line.starts_with("  [") && line.contains("] would run: ") {
+            continue;
+        }
         if in_error {
             let ends = [
                 "fatal: [",

@@ -4,6 +4,7 @@
 
 pub mod conformance;
 pub mod generator;
+pub mod template_cases;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
