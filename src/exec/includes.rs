@@ -199,6 +199,12 @@ impl PlayRun<'_> {
             vars.insert(Key::from(name.as_str()), value.clone());
         }
         let mut level = Keywords::default();
+        // `apply:` gives the included tasks keywords (tags, become, when, ...).
+        if let Some(Value::Map(apply)) = task.args.get(&Key::from("apply")) {
+            for (k, v) in apply {
+                level.map.insert(k.clone(), v.clone());
+            }
+        }
         level.map.insert("vars".into(), Value::Map(vars));
         let parent = Chain(task.chain.0[..task.chain.0.len() - 1].to_vec());
         let chain = parent.push(Arc::new(level));

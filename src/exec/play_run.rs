@@ -389,7 +389,7 @@ impl<'a> PlayRun<'a> {
                         .templar
                         .template(v, ctx)
                         .map(|r| crate::output::python_repr::python_str(&r))
-                        .unwrap_or_else(|_| s.clone()),
+                        .unwrap_or_else(|_| name_with_markers(&self.run.env.templar, s, ctx)),
                     _ => crate::output::python_repr::python_str(v),
                 };
                 Some(rendered)
@@ -442,7 +442,9 @@ impl<'a> PlayRun<'a> {
             .map(|h| context(&snap, h, &self.play, task, &Map::new()));
         let info = self.info(task, first_ctx.as_ref());
         self.run.env.callback.task_start(&info);
-        let run_once = self.task_bool(task, "run_once").unwrap_or(false);
+        // Actions that bypass the host loop (pause, add_host) run once, like run_once.
+        let run_once = self.task_bool(task, "run_once").unwrap_or(false)
+            || matches!(task.action.as_str(), "pause" | "add_host");
         let targets: Vec<String> = if run_once {
             hosts.iter().take(1).cloned().collect()
         } else {
@@ -827,6 +829,24 @@ fn outcome_with_label(mut o: Outcome, label: &str) -> Outcome {
         o.delegated_to = Some(label.to_string());
     }
     o
+}
+
+/// A task name whose template fails (a loop variable is not defined yet when the banner
+/// prints) shows each failing expression as ansible-core 2.19 does:
+/// `<< error 1 - 'item' is undefined >>`.
+fn name_with_markers(
+    templar: &crate::template::Templar,
+    name: &str,
+    ctx: &crate::template::VarContext,
+) -> String {
+    let re = regex::Regex::new(r"\{\{(.*?)\}\}").expect("static regex");
+    re.replace_all(name, |c: &regex::Captures| {
+        match templar.expression(&c[1], ctx) {
+            Ok(v) => crate::output::python_repr::python_str(&v),
+            Err(e) => format!("<< error 1 - {e} >>"),
+        }
+    })
+    .into_owned()
 }
 
 /// `--start-at-task` accepts shell-style wildcards.

@@ -104,7 +104,12 @@ pub async fn run_host_task(env: &TaskEnv, ht: &HostTask) -> Outcome {
     let result = match ht.task.loop_spec() {
         None => match check_when(env, ht, &ht.ctx) {
             Ok(Some(skip)) => skip,
-            Ok(None) => execute(env, ht, &ht.ctx).await,
+            Ok(None) => {
+                // Ansible keeps `invocation` only in the results of loop items.
+                let mut r = execute(env, ht, &ht.ctx).await;
+                r.shift_remove(&Key::from("invocation"));
+                r
+            }
             Err(e) => failed_result(e),
         },
         Some((lookup, expr)) => run_loop(env, ht, lookup.as_deref(), expr).await,
@@ -662,6 +667,8 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
     let Some(module) = modules::lookup(action) else {
         return failed_result(format!("roller has no module '{action}'"));
     };
+    let callback = env.callback.clone();
+    let notice = move |text: &str| callback.notice(text);
     let cx = ModuleContext {
         conn: ht.conn.as_ref(),
         host: &ht.host,
@@ -674,6 +681,7 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
         templar: &env.templar,
         vars: ctx,
         search_paths: search_paths(ht),
+        notice: &notice,
     };
     let run = async {
         let plan = module.plan(&cx, &args).await?;

@@ -9,7 +9,7 @@ use super::clock;
 use super::{Apply, Module, ModuleContext, ModuleError, Plan, result};
 use crate::connection::{Command, shell_quote};
 use crate::inventory::ini::shlex::shlex_split_no_comments;
-use crate::vars::{Map, Value};
+use crate::vars::{Key, Map, Value};
 
 const KNOWN: &[&str] = &[
     "_raw_params",
@@ -32,12 +32,13 @@ pub struct CommandModule {
 
 /// What to run, decided from the arguments.
 struct Run {
-    shell: bool,
     /// For `command`: the words; for `shell`: the one command line.
     cmd: Value,
     script: String,
     stdin: Option<Vec<u8>>,
     strip_empty_ends: bool,
+    /// The module's arguments with their defaults, as Ansible reports them.
+    invocation: Map,
 }
 
 #[async_trait]
@@ -149,11 +150,11 @@ impl Module for CommandModule {
             None => None,
         };
         let run = Run {
-            shell: self.shell,
             cmd,
             script,
             stdin,
             strip_empty_ends: boolean(args, "strip_empty_ends", true)?,
+            invocation: invocation(args, self.shell),
         };
         let preview = result([
             ("changed", Value::Bool(false)),
@@ -225,6 +226,37 @@ fn quote_expanding_vars(word: &str) -> String {
     format!("{tilde}{out}")
 }
 
+/// `invocation.module_args`: every parameter, given or defaulted.
+fn invocation(args: &Map, shell: bool) -> Map {
+    let mut m = Map::new();
+    for (key, default) in [
+        ("_raw_params", Value::Null),
+        ("_uses_shell", Value::Bool(shell)),
+        ("argv", Value::Null),
+        ("chdir", Value::Null),
+        ("cmd", Value::Null),
+        ("creates", Value::Null),
+        ("executable", Value::Null),
+        ("expand_argument_vars", Value::Bool(true)),
+        ("removes", Value::Null),
+        ("stdin", Value::Null),
+        ("stdin_add_newline", Value::Bool(true)),
+        ("strip_empty_ends", Value::Bool(true)),
+    ] {
+        let v = match get(args, key) {
+            Some(v) if key != "_uses_shell" => match (&default, v) {
+                (Value::Bool(_), other) => super::args::to_bool(other)
+                    .map(Value::Bool)
+                    .unwrap_or(other.clone()),
+                (_, other) => other.clone(),
+            },
+            _ => default,
+        };
+        m.insert(Key::from(key), v);
+    }
+    m
+}
+
 fn line_for_humans(run: &Run) -> String {
     match &run.cmd {
         Value::Str(s) => s.clone(),
@@ -239,19 +271,6 @@ fn line_for_humans(run: &Run) -> String {
 
 fn lines(text: &str) -> Value {
     Value::List(text.lines().map(|l| Value::Str(l.to_string())).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quote_expanding_vars;
-
-    #[test]
-    fn only_variables_and_home_expand() {
-        assert_eq!(quote_expanding_vars("$HOME/x"), "\"$HOME/x\"");
-        assert_eq!(quote_expanding_vars("~/a b"), "~\"/a b\"");
-        assert_eq!(quote_expanding_vars("$(id)`x`"), "\"\\$(id)\\`x\\`\"");
-        assert_eq!(quote_expanding_vars("plain word"), "'plain word'");
-    }
 }
 
 #[async_trait]
@@ -286,7 +305,9 @@ impl Apply for Run {
             ("stdout", Value::Str(stdout.clone())),
             ("stdout_lines", lines(&stdout)),
         ]);
-        let _ = self.shell;
+        let mut inv = Map::new();
+        inv.insert("module_args".into(), Value::Map(self.invocation.clone()));
+        res.insert("invocation".into(), Value::Map(inv));
         if out.rc != 0 {
             res.insert("msg".into(), Value::Str("non-zero return code".into()));
             let mut err = ModuleError::new("non-zero return code");
@@ -294,5 +315,18 @@ impl Apply for Run {
             return Err(err);
         }
         Ok(res)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote_expanding_vars;
+
+    #[test]
+    fn only_variables_and_home_expand() {
+        assert_eq!(quote_expanding_vars("$HOME/x"), "\"$HOME/x\"");
+        assert_eq!(quote_expanding_vars("~/a b"), "~\"/a b\"");
+        assert_eq!(quote_expanding_vars("$(id)`x`"), "\"\\$(id)\\`x\\`\"");
+        assert_eq!(quote_expanding_vars("plain word"), "'plain word'");
     }
 }

@@ -50,6 +50,8 @@ pub struct ModuleContext<'a> {
     pub vars: &'a VarContext,
     /// Directories to find `src` files and templates in (role `files/`, `templates/`, ...).
     pub search_paths: Vec<PathBuf>,
+    /// A line for the operator, printed as the task runs (`pause` announces its wait).
+    pub notice: &'a (dyn Fn(&str) + Send + Sync),
 }
 
 /// A module's decision.

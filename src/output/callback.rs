@@ -52,6 +52,8 @@ pub trait Callback: Send + Sync {
     fn included(&self, file: &str, hosts: &[String], item_label: Option<String>);
     fn diff(&self, task: &TaskInfo, diff: &crate::vars::Value);
     fn warning(&self, message: &str);
+    /// A line a module prints while it runs.
+    fn notice(&self, text: &str);
     fn recap(&self, stats: &Stats, check_mode: bool);
     /// Roller's addition to Ansible's output: what a skipped command would have run.
     fn would_run(&self, task: &TaskInfo, label: &str, command: &str);

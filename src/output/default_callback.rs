@@ -471,6 +471,10 @@ impl Callback for DefaultCallback {
         }
     }
 
+    fn notice(&self, text: &str) {
+        self.display(text, None);
+    }
+
     fn warning(&self, message: &str) {
         let text = self.paint(&format!("[WARNING]: {message}"), Some(WARN));
         let _ = writeln!(std::io::stderr().lock(), "{text}");
