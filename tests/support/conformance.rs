@@ -183,6 +183,8 @@ pub struct Section {
     pub results: BTreeMap<String, Vec<Entry>>,
     /// Other lines (`skipping: no hosts matched`, module messages), in order.
     pub other: Vec<String>,
+    /// The first line of each `[ERROR]: ..` block, sorted (one per failing host).
+    pub errors: Vec<String>,
     /// The raw lines, for reports.
     pub raw: Vec<String>,
 }
@@ -291,10 +293,21 @@ pub fn parse(stdout: &str) -> Parsed {
         let line = lines[i];
         i += 1;
         // ansible-core 2.19 prints an `[ERROR]: Task failed: ..` block (message, Origin,
-        // source excerpt) on stdout before a task's `fatal:` line. Not compared: the
-        // operator-facing result is the fatal line itself.
+        // source excerpt) on stdout before a task's `fatal:`/`failed:` line. Its first line
+        // is compared (per section, sorted); the Origin and excerpt lines are not.
         if line.starts_with("[ERROR]: ") {
             in_error = true;
+            let section = current.get_or_insert_with(|| Section {
+                banner: "(before the first banner)".into(),
+                ..Section::default()
+            });
+            // Why a connection failed depends on the network, not on the tool.
+            let headline = match line.find("Failed to connect to the host") {
+                Some(k) => &line[..k + "Failed to connect to the host".len()],
+                None => line,
+            };
+            section.errors.push(headline.to_string());
+            section.errors.sort();
             continue;
         }
         // roller's documented addition under --check: what a command would have run.
@@ -531,9 +544,18 @@ pub fn compare_runs(ansible: &Outcome, roller: &Outcome) -> Option<String> {
                             describe_entries(h, y.results.get(h))
                         )
                     });
-                host_diff.or_else(|| {
-                    (x.other != y.other).then(|| "other output lines differ".to_string())
-                })
+                host_diff
+                    .or_else(|| {
+                        (x.other != y.other).then(|| "other output lines differ".to_string())
+                    })
+                    .or_else(|| {
+                        (x.errors != y.errors).then(|| {
+                            format!(
+                                "[ERROR] lines differ:\n    ansible-playbook: {:?}\n    roller: {:?}",
+                                x.errors, y.errors
+                            )
+                        })
+                    })
             }
             (Some(_), None) => Some("roller printed fewer sections".into()),
             (None, Some(_)) => Some("roller printed more sections".into()),
