@@ -37,3 +37,15 @@ fn listing_modes_print_what_ansible_playbook_prints() {
         .collect();
     judge("listing", cases);
 }
+
+/// ansible-playbook lists a play's hosts (and the play's tags) in Python set order.
+#[test]
+fn listing_comparison_ignores_set_order() {
+    use support::conformance::normalize_listing;
+    let a = "\nplaybook: x.yml\n\n  play #1 (kafka): p\tTAGS: [b,a]\n    pattern: ['kafka']\n    hosts (3):\n      h3\n      h1\n      h2\n\n  play #2 (h1): q\tTAGS: []\n    pattern: ['h1']\n    hosts (1):\n      h1\n";
+    let b = "\nplaybook: x.yml\n\n  play #1 (kafka): p\tTAGS: [a,b]\n    pattern: ['kafka']\n    hosts (3):\n      h1\n      h2\n      h3\n\n  play #2 (h1): q\tTAGS: []\n    pattern: ['h1']\n    hosts (1):\n      h1\n";
+    assert_eq!(normalize_listing(a), normalize_listing(b));
+    assert_eq!(normalize_listing(b), b);
+    let c = b.replace("      h3\n", "      h4\n");
+    assert_ne!(normalize_listing(a), normalize_listing(&c));
+}

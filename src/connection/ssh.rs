@@ -84,9 +84,14 @@ impl Ssh {
         }
         let builder = self.builder()?;
         let session = builder.connect(&self.target.address).await.map_err(|e| {
+            // ssh's own words (the innermost error), as Ansible reports them.
+            let mut inner: &dyn std::error::Error = &e;
+            while let Some(next) = inner.source() {
+                inner = next;
+            }
             ConnectionError::Unreachable(format!(
-                "Failed to connect to the host via ssh: {}",
-                error_chain(&e)
+                "Failed to connect to the host via ssh: ssh: {}",
+                inner.to_string().trim()
             ))
         })?;
         let session = Arc::new(session);

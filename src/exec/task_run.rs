@@ -741,6 +741,9 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
             }
             if e.unreachable {
                 r.insert("unreachable".into(), b(true));
+                if let Some(Value::Str(m)) = r.get(&Key::from("msg")).cloned() {
+                    r.insert("msg".into(), Value::Str(format!("Task failed: {m}")));
+                }
             } else {
                 r.insert("failed".into(), b(true));
             }

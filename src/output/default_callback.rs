@@ -206,6 +206,16 @@ impl DefaultCallback {
                 }
             }
             ResultKind::Unreachable => {
+                let why = result
+                    .get(&Key::from("msg"))
+                    .map(crate::output::python_repr::python_str)
+                    .unwrap_or_default();
+                let why = if why.starts_with("Task failed:") {
+                    why
+                } else {
+                    format!("Task failed: {why}")
+                };
+                self.error_text(task, &why);
                 let msg = format!("fatal: [{label}]: UNREACHABLE! => {}", self.dump(&shown));
                 self.display(&msg, Some(UNREACHABLE));
                 if ignored {
@@ -245,6 +255,11 @@ impl DefaultCallback {
                 self.display(&msg, Some(SKIP));
             }
             ResultKind::Failed | ResultKind::Unreachable => {
+                if no_log(result) {
+                    self.error_text(task, "Task failed: the error message is hidden by no_log");
+                } else {
+                    self.error_block(task, result);
+                }
                 let mut shown = shown;
                 shown.shift_remove(&Key::from("failed"));
                 let msg = format!("failed: [{label}] (item={item}) => {}", self.dump(&shown));
@@ -255,17 +270,20 @@ impl DefaultCallback {
 
     /// Ansible 2.19 explains each task failure on stderr, pointing at the task.
     fn error_block(&self, task: &TaskInfo, result: &Map) {
-        let Some(msg) = result.get(&Key::from("msg")) else {
-            return;
-        };
-        let msg = crate::output::python_repr::python_str(msg);
+        let msg = result
+            .get(&Key::from("msg"))
+            .map(crate::output::python_repr::python_str)
+            .unwrap_or_default();
         let kind = if ACTION_PLUGINS.contains(&task.action.as_str()) {
             "Action"
         } else {
             "Module"
         };
+        // A failure without a message (failed_when, until exhausted) reads "Action failed.".
         let text = if msg.starts_with("Task failed:") {
             msg
+        } else if msg.is_empty() {
+            "Task failed: Action failed.".to_string()
         } else {
             format!("Task failed: {kind} failed: {msg}")
         };

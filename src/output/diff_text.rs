@@ -151,10 +151,7 @@ fn opcodes(a: &[String], b: &[String]) -> Vec<Op> {
 }
 
 /// difflib's `get_grouped_opcodes`: hunks with `n` lines of context.
-fn grouped(
-    ops: Vec<(Tag, usize, usize, usize, usize)>,
-    n: usize,
-) -> Vec<Vec<(Tag, usize, usize, usize, usize)>> {
+fn grouped(ops: Vec<Op>, n: usize) -> Vec<Vec<Op>> {
     let mut codes = ops;
     if codes.is_empty() {
         codes.push((Tag::Equal, 0, 1, 0, 1));

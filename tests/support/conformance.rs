@@ -183,6 +183,8 @@ pub struct Section {
     pub results: BTreeMap<String, Vec<Entry>>,
     /// Other lines (`skipping: no hosts matched`, module messages), in order.
     pub other: Vec<String>,
+    /// The first line of each `[ERROR]: ..` block, sorted (one per failing host).
+    pub errors: Vec<String>,
     /// The raw lines, for reports.
     pub raw: Vec<String>,
 }
@@ -291,10 +293,21 @@ pub fn parse(stdout: &str) -> Parsed {
         let line = lines[i];
         i += 1;
         // ansible-core 2.19 prints an `[ERROR]: Task failed: ..` block (message, Origin,
-        // source excerpt) on stdout before a task's `fatal:` line. Not compared: the
-        // operator-facing result is the fatal line itself.
+        // source excerpt) on stdout before a task's `fatal:`/`failed:` line. Its first line
+        // is compared (per section, sorted); the Origin and excerpt lines are not.
         if line.starts_with("[ERROR]: ") {
             in_error = true;
+            let section = current.get_or_insert_with(|| Section {
+                banner: "(before the first banner)".into(),
+                ..Section::default()
+            });
+            // Why a connection failed depends on the network, not on the tool.
+            let headline = match line.find("Failed to connect to the host") {
+                Some(k) => &line[..k + "Failed to connect to the host".len()],
+                None => line,
+            };
+            section.errors.push(headline.to_string());
+            section.errors.sort();
             continue;
         }
         // roller's documented addition under --check: what a command would have run.
@@ -531,9 +544,18 @@ pub fn compare_runs(ansible: &Outcome, roller: &Outcome) -> Option<String> {
                             describe_entries(h, y.results.get(h))
                         )
                     });
-                host_diff.or_else(|| {
-                    (x.other != y.other).then(|| "other output lines differ".to_string())
-                })
+                host_diff
+                    .or_else(|| {
+                        (x.other != y.other).then(|| "other output lines differ".to_string())
+                    })
+                    .or_else(|| {
+                        (x.errors != y.errors).then(|| {
+                            format!(
+                                "[ERROR] lines differ:\n    ansible-playbook: {:?}\n    roller: {:?}",
+                                x.errors, y.errors
+                            )
+                        })
+                    })
             }
             (Some(_), None) => Some("roller printed fewer sections".into()),
             (None, Some(_)) => Some("roller printed more sections".into()),
@@ -580,40 +602,54 @@ pub fn compare_runs(ansible: &Outcome, roller: &Outcome) -> Option<String> {
     }
 }
 
-/// Byte comparison for the listing modes, with the first differing line.
-/// `--list-hosts` prints each play's hosts from a Python set, whose order changes from run
-/// to run: compare those lines sorted.
-pub fn sort_host_lists(text: &str) -> String {
+/// ansible-playbook's listing prints two things in Python set order, which changes with
+/// PYTHONHASHSEED from run to run: the hosts under `hosts (N):` and the play's own
+/// `TAGS: [a,b]`. Sort both (on either side) so only the content is compared.
+pub fn normalize_listing(stdout: &str) -> String {
     let mut out: Vec<String> = Vec::new();
-    let mut block: Vec<String> = Vec::new();
+    let mut hosts: Vec<String> = Vec::new();
+    let flush = |hosts: &mut Vec<String>, out: &mut Vec<String>| {
+        hosts.sort();
+        out.append(hosts);
+    };
     let mut in_hosts = false;
-    for line in text.lines() {
+    for line in stdout.lines() {
         if in_hosts && line.starts_with("      ") && !line.trim().is_empty() {
-            block.push(line.to_string());
+            hosts.push(line.to_string());
             continue;
         }
-        if in_hosts {
-            block.sort();
-            out.append(&mut block);
-        }
-        in_hosts = line.starts_with("    hosts (");
-        out.push(line.to_string());
+        flush(&mut hosts, &mut out);
+        in_hosts = line.starts_with("    hosts (") && line.ends_with("):");
+        let line = match (line.starts_with("  play #"), line.rsplit_once("\tTAGS: [")) {
+            (true, Some((head, tags))) => {
+                let mut t: Vec<&str> = tags.trim_end_matches(']').split(',').collect();
+                t.sort();
+                format!("{head}\tTAGS: [{}]", t.join(","))
+            }
+            _ => line.to_string(),
+        };
+        out.push(line);
     }
-    block.sort();
-    out.append(&mut block);
-    out.join("\n")
+    flush(&mut hosts, &mut out);
+    let mut text = out.join("\n");
+    if stdout.ends_with('\n') {
+        text.push('\n');
+    }
+    text
 }
 
+/// Comparison for the listing modes (after `normalize_listing`), with the first differing
+/// line.
 pub fn compare_text(ansible: &Outcome, roller: &Outcome) -> Option<String> {
-    let (ansible_text, roller_text) = (
-        sort_host_lists(&ansible.stdout),
-        sort_host_lists(&roller.stdout),
+    let (want, got) = (
+        normalize_listing(&ansible.stdout),
+        normalize_listing(&roller.stdout),
     );
-    if ansible_text == roller_text && ansible.code == roller.code {
+    if want == got && ansible.code == roller.code {
         return None;
     }
-    let e: Vec<&str> = ansible_text.lines().collect();
-    let a: Vec<&str> = roller_text.lines().collect();
+    let e: Vec<&str> = want.lines().collect();
+    let a: Vec<&str> = got.lines().collect();
     let i = e
         .iter()
         .zip(a.iter())
