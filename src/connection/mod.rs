@@ -3,6 +3,7 @@
 
 pub mod local;
 pub mod ssh;
+pub mod ssh_channel;
 pub mod ssh_options;
 
 use std::time::Duration;

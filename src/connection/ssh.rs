@@ -14,6 +14,7 @@ use openssh::{KnownHosts, Session, SessionBuilder};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Mutex;
 
+use super::ssh_channel::{Channel, ChannelError};
 use super::ssh_options::{SshTarget, config_text};
 use super::{Command, Connection, ConnectionError, Output};
 
@@ -25,6 +26,8 @@ pub struct Ssh {
     /// Private directory for the control socket and the host's ssh_config (mode 0700).
     dir: PathBuf,
     session: Mutex<Option<Arc<Session>>>,
+    /// The persistent command channel on the session, when it could be opened.
+    channel: Mutex<Option<Channel>>,
 }
 
 impl Ssh {
@@ -44,6 +47,7 @@ impl Ssh {
             target,
             dir,
             session: Mutex::new(None),
+            channel: Mutex::new(None),
         })
     }
 
@@ -148,6 +152,8 @@ impl Ssh {
 impl Ssh {
     /// Stop the master connection.
     pub async fn close(&self) {
+        // The channel holds the session too: end it first.
+        self.channel.lock().await.take();
         let mut guard = self.session.lock().await;
         if let Some(s) = guard.take()
             && let Ok(s) = Arc::try_unwrap(s)
@@ -184,6 +190,35 @@ fn unreachable(e: &openssh::Error) -> ConnectionError {
 #[async_trait]
 impl Connection for Ssh {
     async fn run(&self, cmd: &Command) -> Result<Output, ConnectionError> {
+        match self.channel_frame(cmd) {
+            Some((script, stdin)) => self.run_on_channel(&script, &stdin, cmd.timeout).await,
+            None => self.run_on_session(cmd).await,
+        }
+    }
+}
+
+impl Ssh {
+    /// What the channel runs for `cmd`: the script and its stdin. Becoming another user
+    /// feeds the script to `sudo ... sh -s`, so a command that needs its own stdin as well
+    /// takes a session of its own (None).
+    fn channel_frame(&self, cmd: &Command) -> Option<(String, Vec<u8>)> {
+        let script = with_environment(cmd);
+        match &cmd.become_ {
+            Some(b) if Some(&b.user) != self.target.user.as_ref() => match &cmd.stdin {
+                None => Some((
+                    format!(
+                        "exec sudo -n -H -u {} -- sh -s",
+                        super::shell_quote(&b.user)
+                    ),
+                    script.into_bytes(),
+                )),
+                Some(_) => None,
+            },
+            _ => Some((script, cmd.stdin.clone().unwrap_or_default())),
+        }
+    }
+
+    async fn run_on_session(&self, cmd: &Command) -> Result<Output, ConnectionError> {
         let work = self.run_once(cmd);
         match cmd.timeout {
             Some(t) => tokio::time::timeout(t, work)
@@ -191,5 +226,55 @@ impl Connection for Ssh {
                 .map_err(|_| ConnectionError::Timeout(t.as_secs()))?,
             None => work.await,
         }
+    }
+
+    async fn run_on_channel(
+        &self,
+        script: &str,
+        stdin: &[u8],
+        timeout: Option<Duration>,
+    ) -> Result<Output, ConnectionError> {
+        let mut guard = self.channel.lock().await;
+        // A channel left from before a reboot is dead; one fresh try is safe because a
+        // command that fails to start was never run.
+        for attempt in 0..2 {
+            if guard.is_none() {
+                let session = self.session().await?;
+                *guard = Some(Channel::open(session).await?);
+            }
+            let Some(channel) = guard.as_mut() else {
+                continue;
+            };
+            let session = self.session.lock().await.clone();
+            let kill = |pid: u32| async move {
+                if let Some(s) = session {
+                    let line = format!(
+                        "pkill -TERM -P {pid}; kill -TERM {pid}; sleep 0.5; pkill -KILL -P {pid}; kill -KILL {pid}; true"
+                    );
+                    let _ = s.command("sh").arg("-c").arg(line).status().await;
+                }
+            };
+            match channel.exec(script, stdin, timeout, kill).await {
+                Ok(out) => return Ok(out),
+                Err(ChannelError::Timeout(t)) => return Err(ConnectionError::Timeout(t)),
+                Err(ChannelError::NotStarted(m)) => {
+                    *guard = None;
+                    *self.session.lock().await = None;
+                    if attempt == 1 {
+                        return Err(ConnectionError::Unreachable(m));
+                    }
+                }
+                Err(ChannelError::Broken(m)) => {
+                    *guard = None;
+                    *self.session.lock().await = None;
+                    return Err(ConnectionError::Unreachable(format!(
+                        "the SSH connection was lost during the command: {m}"
+                    )));
+                }
+            }
+        }
+        Err(ConnectionError::Unreachable(
+            "the SSH channel could not be opened".into(),
+        ))
     }
 }

@@ -720,8 +720,10 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
             }
         }
     };
+    // Commands honour the timeout themselves (killing the remote command, keeping the
+    // connection); this outer limit, a little later, catches anything that does not.
     let outcome: Result<Map, modules::ModuleError> = match timeout {
-        Some(t) => match tokio::time::timeout(t, run).await {
+        Some(t) => match tokio::time::timeout(t + Duration::from_secs(5), run).await {
             Ok(r) => r,
             Err(_) => Err(modules::ModuleError::new(format!(
                 "The task action '{}' timed out after {} seconds.",
@@ -736,7 +738,14 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
         Err(e) => {
             let mut r = e.result;
             if !e.msg.is_empty() && !r.contains_key(&Key::from("msg")) {
-                let msg = e.msg.replace(modules::args::MODULE_NAME, &ht.task.action);
+                let mut msg = e.msg.replace(modules::args::MODULE_NAME, &ht.task.action);
+                if let (Some(t), true) = (timeout, msg.starts_with("the command timed out")) {
+                    msg = format!(
+                        "The task action '{}' timed out after {} seconds.",
+                        ht.task.action,
+                        t.as_secs()
+                    );
+                }
                 r.insert("msg".into(), Value::Str(msg));
             }
             if e.unreachable {
