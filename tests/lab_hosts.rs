@@ -5,7 +5,7 @@
 
 mod lab_support;
 
-use lab_support::{Lab, lab, repo_root, running_as_root};
+use lab_support::{Lab, repo_root, run_lab, running_as_root};
 use std::collections::HashSet;
 use std::process::Command;
 use std::time::Duration;
@@ -340,6 +340,6 @@ fn lab_down_is_idempotent() {
     let mut running = Lab::up(&["--no-kafka", "--no-kdc", "--hosts", "1"]);
     assert_eq!(running.down(), "");
     // Still under the lab lock: a second down finds nothing to do and breaks nothing.
-    lab(&["down"]);
-    assert_eq!(String::from_utf8_lossy(&lab(&["leftovers"]).stdout), "");
+    run_lab(&["down"]);
+    assert_eq!(String::from_utf8_lossy(&run_lab(&["leftovers"]).stdout), "");
 }

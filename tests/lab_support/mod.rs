@@ -39,7 +39,7 @@ pub fn running_as_root(test: &str) -> bool {
 }
 
 /// Runs `tests/lab/lab ARGS...` and returns its output; panics with its stderr on failure.
-pub fn lab(args: &[&str]) -> Output {
+pub fn run_lab(args: &[&str]) -> Output {
     let out = lab_command(args).output().expect("run tests/lab/lab");
     assert!(
         out.status.success(),
@@ -96,8 +96,8 @@ impl Lab {
     /// lab lock is held until the guard is dropped.
     pub fn down(&mut self) -> String {
         self.down = true;
-        lab(&["down"]);
-        String::from_utf8_lossy(&lab(&["leftovers"]).stdout).into_owned()
+        run_lab(&["down"]);
+        String::from_utf8_lossy(&run_lab(&["leftovers"]).stdout).into_owned()
     }
 
     pub fn host_dir(&self, host: &str) -> PathBuf {

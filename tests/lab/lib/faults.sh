@@ -19,13 +19,35 @@ fault_timer_cancel() { # HOST KIND
   rm -f "$f"
 }
 
-fault_delay() { # HOST DELAY (tc netem syntax, e.g. 200ms)
-  [[ "$2" =~ ^[0-9]+(\.[0-9]+)?(us|ms|s)$ ]] || die "delay: expected a time such as 200ms, got '$2'"
-  # netem on the bridge side of the host's veth delays every packet sent to the host:
-  # each round trip to it takes DELAY longer.
-  tc qdisc replace dev "$(host_veth "$1")" root netem delay "$2"
+fault_delay() { # HOST DELAY (e.g. 200ms, 1.5s)
+  local seconds ns pidfile
+  case "$2" in
+    *ms) seconds="$(awk -v v="${2%ms}" 'BEGIN { print v / 1000 }')" ;;
+    *s) seconds="${2%s}" ;;
+    *) seconds="" ;;
+  esac
+  [[ "$seconds" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "delay: expected a time such as 200ms, got '$2'"
+  heal_delay "$1"
+  ns="$(host_netns "$1")"
+  pidfile="$(host_dir "$1")/faults/delay"
+  # Every packet the host sends waits DELAY in host/delayer.py (this kernel has no
+  # sch_netem; see docs/lab.md), so each round trip to the host takes DELAY longer.
+  local python=/usr/bin/python3 ready="$pidfile.ready"
+  [ -x "$python" ] || python=python3
+  ip netns exec "$ns" setsid "$python" "$lab_tools/host/delayer.py" "$seconds" "$ready" \
+    </dev/null 7>&- >>"$(host_dir "$1")/var-log/delayer.log" 2>&1 &
+  echo $! >"$pidfile"
+  for _ in $(seq 100); do [ -e "$ready" ] && break; sleep 0.05; done
+  [ -e "$ready" ] || die "delay: the delayer did not start (see $(host_dir "$1")/var-log/delayer.log)"
+  ip netns exec "$ns" iptables -A OUTPUT -j NFQUEUE --queue-num 0 --queue-bypass
 }
-heal_delay() { tc qdisc del dev "$(host_veth "$1")" root 2>/dev/null; return 0; }
+heal_delay() {
+  local ns pidfile; ns="$(host_netns "$1")"; pidfile="$(host_dir "$1")/faults/delay"
+  ip netns exec "$ns" iptables -F OUTPUT 2>/dev/null
+  [ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+  rm -f "$pidfile" "$pidfile.ready"
+  return 0
+}
 
 # A cut host keeps running but nothing reaches it, nor leaves it: its cable is pulled.
 fault_cut() { ip link set "$(host_veth "$1")" down; }
