@@ -136,10 +136,12 @@ fn reboot_ends_every_process_and_returns_with_a_new_boot_id() {
     assert_ne!(new_boot_id, old_boot_id);
     assert_eq!(lab.ssh_ok(host, "hostname"), host);
     assert_eq!(lab.ssh_ok(host, "pgrep -c -fx 'sleep 1000' || true"), "0");
-    assert_eq!(
-        lab.ssh_ok(host, "systemctl is-active confluent-server"),
-        "active"
-    );
+    // Enabled units start alongside sshd, as with systemd.
+    assert!(lab_support::wait_until(Duration::from_secs(10), || {
+        lab.ssh(host, "systemctl is-active confluent-server")
+            .status
+            .success()
+    }));
 
     let events = lab.events(host);
     let down = events.iter().find(|e| e.1 == "down").expect("a down event");

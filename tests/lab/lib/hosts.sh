@@ -109,6 +109,18 @@ host_boot() { # FQDN
   LAB_DIR="$lab_dir" setsid "$lab_tools/host/supervisor" "$1" </dev/null 7>&- >>"$d/supervisor.log" 2>&1 &
 }
 
+# Waits until each host has started its enabled units (first boot only: `lab up`).
+hosts_wait_units() { # TIMEOUT_SECONDS FQDN...
+  local deadline=$(($(date +%s) + $1)) h
+  shift
+  for h in "$@"; do
+    until grep -q ' units-started' "$(host_dir "$h")/events" 2>/dev/null; do
+      [ "$(date +%s)" -lt "$deadline" ] || die "$h: units did not start within the timeout"
+      sleep 0.05
+    done
+  done
+}
+
 # Waits until each host's sshd answers with its SSH banner.
 hosts_wait_ssh() { # TIMEOUT_SECONDS FQDN...
   local deadline=$(($(date +%s) + $1)) h addr banner
