@@ -45,3 +45,15 @@ lab_setting() { # lab_setting NAME DEFAULT
   local f="$lab_dir/settings/$1"
   if [ -s "$f" ]; then cat "$f"; else printf '%s' "$2"; fi
 }
+
+# Stops the process group of a daemon the lab started with setsid (PID = group leader):
+# TERM, a moment to exit, then KILL. Its children (e.g. a timer's sleep) go with it.
+stop_group() { # PIDFILE
+  local pid
+  [ -s "$1" ] || return 0
+  pid="$(cat "$1")"
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+  return 0
+}

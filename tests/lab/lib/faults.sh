@@ -15,7 +15,7 @@ fault_timer() { # HOST KIND SECONDS
 
 fault_timer_cancel() { # HOST KIND
   local f; f="$lab_dir/faults/$(host_fqdn "$1").$2.timer"
-  if [ -s "$f" ] && [ "$(cat "$f")" != "$$" ]; then kill "$(cat "$f")" 2>/dev/null; fi
+  stop_group "$f"
   rm -f "$f"
 }
 

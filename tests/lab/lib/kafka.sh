@@ -34,7 +34,5 @@ kafka_wait() {
 }
 
 kafka_down() {
-  local f="$lab_dir/kafka/pid"
-  [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
-  return 0
+  stop_group "$lab_dir/kafka/pid"
 }

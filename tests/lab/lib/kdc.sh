@@ -94,8 +94,5 @@ kdc_wait() {
 
 kdc_down() {
   local d p; d="$(kdc_dir)"
-  for p in krb5kdc kadmind; do
-    [ -s "$d/$p.pid" ] && kill "$(cat "$d/$p.pid")" 2>/dev/null
-  done
-  return 0
+  for p in krb5kdc kadmind; do stop_group "$d/$p.pid"; done
 }
