@@ -176,11 +176,13 @@ fn ansible_playbook_rolls_the_brokers_one_at_a_time() {
         .output()
         .expect("run ansible-playbook");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "ansible-playbook failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if !out.status.success() {
+        let events: Vec<_> = BROKERS.iter().map(|h| (h, lab.events(h))).collect();
+        panic!(
+            "ansible-playbook failed:\n{stdout}\n{}\npower events: {events:?}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 
     let mut outages = Vec::new();
     for (host, old) in BROKERS.iter().zip(&before) {
