@@ -38,12 +38,21 @@ require_host() {
 # PID (in the jumphost's view) of a host's init, the process whose PID namespace is the host.
 host_init_pid() {
   local f; f="$(host_dir "$1")/init.pid"
-  [ -s "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"
+  [ -s "$f" ] && alive "$(cat "$f")" && cat "$f"
 }
 
 lab_setting() { # lab_setting NAME DEFAULT
   local f="$lab_dir/settings/$1"
   if [ -s "$f" ]; then cat "$f"; else printf '%s' "$2"; fi
+}
+
+# Whether PID runs. A zombie does not: the lab's daemons are orphans, reaped whenever the
+# machine's init gets to it, and `kill -0` succeeds on a zombie.
+alive() { # PID
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [ "${stat%% *}" != Z ]
 }
 
 # Stops the process group of a daemon the lab started with setsid (PID = group leader):
@@ -53,7 +62,7 @@ stop_group() { # PIDFILE
   [ -s "$1" ] || return 0
   pid="$(cat "$1")"
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+  for _ in $(seq 40); do alive "$pid" || return 0; sleep 0.05; done
   kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
   return 0
 }

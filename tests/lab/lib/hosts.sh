@@ -141,7 +141,7 @@ host_stop() { # FQDN: ends the host's supervisor and every process in its namesp
   if [ -s "$d/supervisor.pid" ]; then
     p="$(cat "$d/supervisor.pid")"
     kill "$p" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+    for _ in $(seq 50); do alive "$p" || break; sleep 0.05; done
     kill -9 "$p" 2>/dev/null
   fi
   [ -n "$ns" ] && ns_kill "$ns"
