@@ -17,6 +17,6 @@ pub mod task_run;
 pub mod variables;
 
 pub use options::RunOptions;
-pub use outcome::{Outcome, Status};
+pub use outcome::Outcome;
 pub use playbook_run::run_playbooks;
 pub use stats::Stats;

@@ -1,15 +1,7 @@
 //! The result of one task on one host.
 
+use crate::output::callback::ResultKind;
 use crate::vars::{Key, Map, Value};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Ok,
-    Changed,
-    Skipped,
-    Failed,
-    Unreachable,
-}
 
 /// A task's result on one host, as the callbacks and the strategy see it.
 #[derive(Debug, Clone)]
@@ -27,17 +19,17 @@ impl Outcome {
         matches!(self.result.get(&Key::from(key)), Some(v) if crate::modules::args::to_bool(v) == Some(true))
     }
 
-    pub fn status(&self) -> Status {
+    pub fn status(&self) -> ResultKind {
         if self.flag("unreachable") {
-            Status::Unreachable
+            ResultKind::Unreachable
         } else if self.flag("failed") {
-            Status::Failed
+            ResultKind::Failed
         } else if self.flag("skipped") {
-            Status::Skipped
+            ResultKind::Skipped
         } else if self.flag("changed") {
-            Status::Changed
+            ResultKind::Changed
         } else {
-            Status::Ok
+            ResultKind::Ok
         }
     }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 use super::host_state::HostState;
-use super::outcome::{Outcome, Status};
+use super::outcome::Outcome;
 use super::playbook_run::RunState;
 use super::task_run::{HostTask, TaskEnv, result_kind, run_host_task, untrusted};
 use super::variables::{HostData, Snapshot, context, play_context};
@@ -173,7 +173,7 @@ impl<'a> PlayRun<'a> {
             let failed_now: Vec<String> = outcomes
                 .iter()
                 .filter(|o| {
-                    matches!(o.status(), Status::Failed | Status::Unreachable) && !o.ignored
+                    matches!(o.status(), ResultKind::Failed | ResultKind::Unreachable) && !o.ignored
                 })
                 .map(|o| o.host.clone())
                 .collect();
@@ -799,7 +799,7 @@ impl<'a> PlayRun<'a> {
             }
             let outcomes = Box::pin(self.run_task(&h, &run_on)).await;
             for o in outcomes {
-                if matches!(o.status(), Status::Failed) && !o.ignored {
+                if matches!(o.status(), ResultKind::Failed) && !o.ignored {
                     self.run.failed.insert(o.host.clone());
                     if let Some(s) = self.states.get_mut(&o.host) {
                         s.end();

@@ -391,6 +391,29 @@ fn implicit_flush(file: &Path) -> Arc<Task> {
     })
 }
 
+/// A role entry's name, its keywords (when, tags, become, ...) and its parameters.
+fn split_role_entry(m: &Map) -> Option<(String, Map, Map)> {
+    let name = m
+        .get(&Key::from("role"))
+        .or_else(|| m.get(&Key::from("name")))
+        .and_then(Value::as_str)?
+        .to_string();
+    let mut kw = Map::new();
+    let mut params = Map::new();
+    for (k, v) in m {
+        let key = k.as_str().unwrap_or("");
+        if key == "role" || key == "name" {
+            continue;
+        }
+        if ROLE_ENTRY_KEYWORDS.contains(&key) {
+            kw.insert(k.clone(), v.clone());
+        } else {
+            params.insert(k.clone(), v.clone());
+        }
+    }
+    Some((name, kw, params))
+}
+
 /// Identifies a role with its parameters: Ansible runs such a role once per host in a play.
 pub fn role_key(name: &str, params: &Map) -> String {
     format!(
@@ -675,28 +698,8 @@ pub fn load_role_entry(
 ) -> Result<Arc<Role>, PlaybookError> {
     let (name, kw, params) = match entry {
         Value::Str(s) => (s.clone(), Map::new(), Map::new()),
-        Value::Map(m) => {
-            let name = m
-                .get(&Key::from("role"))
-                .or_else(|| m.get(&Key::from("name")))
-                .and_then(Value::as_str)
-                .ok_or_else(|| src.error(at, "a role entry needs `role:` (or `name:`)"))?
-                .to_string();
-            let mut kw = Map::new();
-            let mut params = Map::new();
-            for (k, v) in m {
-                let key = k.as_str().unwrap_or("");
-                if key == "role" || key == "name" {
-                    continue;
-                }
-                if ROLE_ENTRY_KEYWORDS.contains(&key) {
-                    kw.insert(k.clone(), v.clone());
-                } else {
-                    params.insert(k.clone(), v.clone());
-                }
-            }
-            (name, kw, params)
-        }
+        Value::Map(m) => split_role_entry(m)
+            .ok_or_else(|| src.error(at, "a role entry needs `role:` (or `name:`)"))?,
         _ => return Err(src.error(at, "a role entry must be a name or a mapping")),
     };
     load_role(&name, kw, params, src, at, chain, ctx, &files, 0)
@@ -742,27 +745,10 @@ fn load_role(
                 let at = [Seg::Key("dependencies".into()), Seg::Index(i)];
                 let (dname, dkw, dparams) = match dep {
                     Value::Str(s) => (s.clone(), Map::new(), Map::new()),
-                    Value::Map(m) => {
-                        let dname = m
-                            .get(&Key::from("role"))
-                            .or_else(|| m.get(&Key::from("name")))
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string();
-                        let (mut k, mut p) = (Map::new(), Map::new());
-                        for (key, v) in m {
-                            let s = key.as_str().unwrap_or("");
-                            if s == "role" || s == "name" {
-                                continue;
-                            }
-                            if ROLE_ENTRY_KEYWORDS.contains(&s) {
-                                k.insert(key.clone(), v.clone());
-                            } else {
-                                p.insert(key.clone(), v.clone());
-                            }
-                        }
-                        (dname, k, p)
-                    }
+                    Value::Map(m) => match split_role_entry(m) {
+                        Some(entry) => entry,
+                        None => continue,
+                    },
                     _ => continue,
                 };
                 let key = role_key(&dname, &dparams);
