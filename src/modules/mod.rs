@@ -26,6 +26,7 @@ pub mod set_fact;
 pub mod stat;
 pub mod systemd;
 pub mod template;
+pub mod wait_for;
 pub mod wait_for_connection;
 
 use std::path::PathBuf;
@@ -144,6 +145,7 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "group_by" => &group_by::GroupBy,
         "systemd" | "systemd_service" | "service" => &systemd::Systemd,
         "reboot" => &reboot::Reboot,
+        "wait_for" => &wait_for::WaitFor,
         "wait_for_connection" => &wait_for_connection::WaitForConnection,
         "raw" => &raw::Raw,
         "include_vars" => &include_vars::IncludeVars,
