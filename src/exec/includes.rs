@@ -43,13 +43,7 @@ fn skipped(host: &str, cond: Value) -> Outcome {
         Value::Str("Conditional result was False".into()),
     );
     r.insert("skipped".into(), Value::Bool(true));
-    Outcome {
-        host: host.to_string(),
-        result: r,
-        items: Vec::new(),
-        ignored: false,
-        delegated_to: None,
-    }
+    Outcome::new(host, r)
 }
 
 impl PlayRun<'_> {
@@ -253,13 +247,7 @@ impl PlayRun<'_> {
                     let mut r = Map::new();
                     r.insert("failed".into(), Value::Bool(true));
                     r.insert("reason".into(), Value::Str(reason.clone()));
-                    let o = Outcome {
-                        host: h.clone(),
-                        result: r,
-                        items: Vec::new(),
-                        ignored: false,
-                        delegated_to: None,
-                    };
+                    let o = Outcome::new(h, r);
                     self.run.stats.host(h).failures += 1;
                     self.run.env.callback.host_result(
                         info,

@@ -8,13 +8,21 @@ use crate::vars::{Key, Map, Value};
 pub struct Outcome {
     pub host: String,
     pub result: Map,
-    /// Per-item results of a loop, already reported as they finished.
-    pub items: Vec<Map>,
     pub ignored: bool,
     pub delegated_to: Option<String>,
 }
 
 impl Outcome {
+    /// A result for `host`, not ignored, not delegated.
+    pub fn new(host: &str, result: Map) -> Self {
+        Outcome {
+            host: host.to_string(),
+            result,
+            ignored: false,
+            delegated_to: None,
+        }
+    }
+
     fn flag(&self, key: &str) -> bool {
         matches!(self.result.get(&Key::from(key)), Some(v) if crate::modules::args::to_bool(v) == Some(true))
     }

@@ -352,26 +352,14 @@ impl<'a> PlayRun<'a> {
                     self.run.set_facts_gathered(&h, f);
                     let mut r = Map::new();
                     r.insert("changed".into(), Value::Bool(false));
-                    Outcome {
-                        host: h.clone(),
-                        result: r,
-                        items: Vec::new(),
-                        ignored: false,
-                        delegated_to: None,
-                    }
+                    Outcome::new(&h, r)
                 }
                 Err(e) => {
                     let mut r = Map::new();
                     r.insert("unreachable".into(), Value::Bool(true));
                     r.insert("msg".into(), Value::Str(e));
                     r.insert("changed".into(), Value::Bool(false));
-                    Outcome {
-                        host: h.clone(),
-                        result: r,
-                        items: Vec::new(),
-                        ignored: false,
-                        delegated_to: None,
-                    }
+                    Outcome::new(&h, r)
                 }
             };
             self.account(&info, None, &outcome);
@@ -815,13 +803,7 @@ pub(super) fn failed_outcome(host: &str, msg: String) -> Outcome {
     r.insert("failed".into(), Value::Bool(true));
     r.insert("msg".into(), Value::Str(msg));
     r.insert("changed".into(), Value::Bool(false));
-    Outcome {
-        host: host.to_string(),
-        result: r,
-        items: Vec::new(),
-        ignored: false,
-        delegated_to: None,
-    }
+    Outcome::new(host, r)
 }
 
 fn outcome_with_label(mut o: Outcome, label: &str) -> Outcome {

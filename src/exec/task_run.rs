@@ -129,7 +129,6 @@ pub async fn run_host_task(env: &TaskEnv, ht: &HostTask) -> Outcome {
     Outcome {
         host: ht.host.clone(),
         result,
-        items: Vec::new(),
         ignored: ignore,
         delegated_to: None,
     }

@@ -34,6 +34,20 @@ impl SourceError {
         }
     }
 
+    /// At an optional (line, column) found after the fact.
+    pub fn located(
+        path: impl Into<PathBuf>,
+        pos: Option<(usize, usize)>,
+        message: impl Into<String>,
+    ) -> Self {
+        SourceError {
+            path: path.into(),
+            line: pos.map(|p| p.0),
+            column: pos.map(|p| p.1),
+            message: message.into(),
+        }
+    }
+
     pub fn from_yaml(path: impl Into<PathBuf>, err: crate::yaml::YamlError) -> Self {
         SourceError {
             path: path.into(),

@@ -123,7 +123,7 @@ pub struct Source {
 
 impl Source {
     fn error(&self, at: &[Seg], message: impl Into<String>) -> PlaybookError {
-        PlaybookError::at(&self.path, self.positions.nearest(at), message)
+        PlaybookError::located(&self.path, self.positions.nearest(at), message)
     }
 }
 
