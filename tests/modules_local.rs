@@ -659,3 +659,17 @@ fn script_runs_and_skips() {
         &["-v"],
     );
 }
+
+#[test]
+fn service_facts_of_this_machine() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - service_facts:
+    - debug: {var: ansible_facts.services | length > 0}
+    - service_facts:
+      register: r
+    - debug: {msg: "{{ r.ansible_facts.services | dict2items | map(attribute='value.source') | unique | list }}"}
+"#
+    );
+    differential_with("service-facts", &play, &[], &[], true, &["-v"]);
+}

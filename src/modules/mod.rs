@@ -24,6 +24,7 @@ pub mod pause;
 pub mod raw;
 pub mod reboot;
 pub mod script;
+pub mod service_facts;
 pub mod set_fact;
 pub mod slurp;
 pub mod stat;
@@ -185,6 +186,7 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "slurp" => &slurp::Slurp,
         "fetch" => &fetch::Fetch,
         "script" => &script::Script,
+        "service_facts" => &service_facts::ServiceFacts,
         _ => return None,
     })
 }
