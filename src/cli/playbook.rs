@@ -116,6 +116,12 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
     let how = loaded.inventory.hash_behaviour;
     let extra = parse_extra_vars(&args.extra_vars, how).map_err(CliError::options)?;
     let config = &loaded.config;
+    if args.verbose >= 1 {
+        match &config.config_file {
+            Some(file) => println!("Using {} as config file", file.display()),
+            None => println!("No config file found; using defaults"),
+        }
+    }
     let load_opts = LoadOptions {
         roles_path: config.roles_path.clone(),
     };

@@ -26,35 +26,38 @@ pub fn print(books: &[Playbook], state: &mut RunState, args: &PlaybookArgs) -> i
     for (book, given) in books.iter().zip(&args.playbooks) {
         println!("\nplaybook: {given}");
         for (i, play) in book.plays.iter().enumerate() {
+            // Names and host patterns are templated with the play's variables and the
+            // extra vars, as ansible-playbook does.
+            let mut vars = play.vars.clone();
+            vars.extend(
+                state
+                    .opts
+                    .extra_vars
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
+            let ctx = crate::template::VarContext {
+                vars: std::sync::Arc::new(vars),
+                hostvars: None,
+            };
+            let render = |v: &crate::vars::Value| {
+                let v = state
+                    .env
+                    .templar
+                    .template(v, &ctx)
+                    .unwrap_or_else(|_| v.clone());
+                crate::output::python_repr::python_str(&v)
+            };
+            let pattern = render(&crate::vars::Value::Str(play.hosts.clone()));
             let name = match &play.name {
-                Some(n) => {
-                    // Names are templated with the play's variables, as ansible-playbook does.
-                    let mut vars = play.vars.clone();
-                    vars.extend(
-                        state
-                            .opts
-                            .extra_vars
-                            .iter()
-                            .map(|(k, v)| (k.clone(), v.clone())),
-                    );
-                    let ctx = crate::template::VarContext {
-                        vars: std::sync::Arc::new(vars),
-                        hostvars: None,
-                    };
-                    let v = state
-                        .env
-                        .templar
-                        .template(n, &ctx)
-                        .unwrap_or_else(|_| n.clone());
-                    crate::output::python_repr::python_str(&v)
-                }
-                None => play.hosts.clone(),
+                Some(n) => render(n),
+                None => pattern.clone(),
             };
             let mytags = play_tags(play);
             let mut msg = format!(
                 "\n  play #{} ({}): {}\tTAGS: [{}]",
                 i + 1,
-                play.hosts,
+                pattern,
                 name,
                 mytags.join(",")
             );
@@ -62,7 +65,7 @@ pub fn print(books: &[Playbook], state: &mut RunState, args: &PlaybookArgs) -> i
                 let mut sel = Selector::new(&state.inventory);
                 let hosts = match sel
                     .set_limit(args.limit.as_deref())
-                    .and_then(|()| sel.hosts(&play.hosts))
+                    .and_then(|()| sel.hosts(&pattern))
                 {
                     Ok(h) => h,
                     Err(e) => {
@@ -70,11 +73,11 @@ pub fn print(books: &[Playbook], state: &mut RunState, args: &PlaybookArgs) -> i
                         return 1;
                     }
                 };
-                let pattern = crate::output::python_repr::repr(&crate::vars::Value::List(vec![
-                    crate::vars::Value::Str(play.hosts.clone()),
+                let shown = crate::output::python_repr::repr(&crate::vars::Value::List(vec![
+                    crate::vars::Value::Str(pattern.clone()),
                 ]));
                 msg.push_str(&format!(
-                    "\n    pattern: {pattern}\n    hosts ({}):",
+                    "\n    pattern: {shown}\n    hosts ({}):",
                     hosts.len()
                 ));
                 for h in hosts {
@@ -112,6 +115,9 @@ pub fn print(books: &[Playbook], state: &mut RunState, args: &PlaybookArgs) -> i
                     cur.sort();
                     cur.dedup();
                     let label = match (t.name(), &t.role) {
+                        (Some(n), Some(_)) if t.action == "include_role" => {
+                            crate::output::python_repr::python_str(n)
+                        }
                         (Some(n), Some(r)) => {
                             format!("{} : {}", r.name, crate::output::python_repr::python_str(n))
                         }

@@ -9,7 +9,8 @@
 //!   length>\n` followed by stdout and stderr.
 //!
 //! Script, stdin and output pass through files in a private directory (`umask 077`,
-//! `mktemp -d`) that the channel removes after each command and on exit.
+//! `mktemp -d`) that the channel removes after each command and on exit. Commands run
+//! with the login's umask, as they would in a session of their own.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,13 +20,14 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use super::{ConnectionError, Output};
 
-const PROGRAM: &str = r#"umask 077
+const PROGRAM: &str = r#"u=$(umask)
+umask 077
 d=$(mktemp -d) || exit 1
 trap 'rm -rf "$d"' EXIT HUP TERM
 while IFS=' ' read -r id slen ilen; do
   head -c "$slen" > "$d/s"
   head -c "$ilen" > "$d/i"
-  sh "$d/s" < "$d/i" > "$d/o" 2> "$d/e" &
+  (umask "$u"; exec sh "$d/s") < "$d/i" > "$d/o" 2> "$d/e" &
   pid=$!
   printf 'S %s %s\n' "$id" "$pid"
   wait "$pid"

@@ -393,6 +393,8 @@ impl<'a> PlayRun<'a> {
             return format!("{} : {role}", task.action_written);
         }
         match (&task.role, name) {
+            // IncludeRole names itself: no role prefix, even inside a role.
+            (Some(_), Some(n)) if task.action == "include_role" => n.trim().to_string(),
             (Some(role), Some(n)) => format!("{} : {}", role.name, n.trim()),
             (Some(role), None) => format!("{} : {}", role.name, task.action_written),
             (None, Some(n)) => n.trim().to_string(),

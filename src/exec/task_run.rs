@@ -424,6 +424,14 @@ fn drop_omitted(v: Value, omit: &str) -> Option<Value> {
     }
 }
 
+/// One attempt at a task on a host.
+enum Attempt {
+    /// The module ran (or failed trying): its result.
+    Ran(Map),
+    /// The task could not start: its arguments or keywords failed to template.
+    Refused(Map),
+}
+
 /// One execution with retries (`_execute`).
 async fn execute(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
     let register = ht.register_name();
@@ -449,7 +457,12 @@ async fn execute(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
     let failed_when = as_conditions(ht.kw("failed_when"));
     let mut attempt = 1;
     loop {
-        let mut result = execute_once(env, ht, ctx).await;
+        let mut result = match execute_once(env, ht, ctx).await {
+            Attempt::Ran(r) => r,
+            // The task never ran (its arguments or keywords failed): failed_when,
+            // changed_when and retries do not apply.
+            Attempt::Refused(r) => return r,
+        };
         if flag(&result, "unreachable") {
             return result;
         }
@@ -499,6 +512,9 @@ async fn execute(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
                         let failed = f.is_none();
                         result.insert("failed_when_result".into(), b(failed));
                         result.insert("failed".into(), b(failed));
+                        if !failed && let Some(e) = result.shift_remove(&Key::from("exception")) {
+                            result.insert("failed_when_suppressed_exception".into(), e);
+                        }
                     }
                     Err(e) => {
                         result.insert("failed".into(), b(true));
@@ -537,7 +553,8 @@ async fn execute(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
     }
 }
 
-/// Registered results are data, not templates: Ansible never renders them again.
+/// A result as a registered variable: strings untrusted (registered results are data, not
+/// templates: Ansible never renders them again), the output-only error cause left out.
 pub fn untrusted(m: &Map) -> Map {
     fn conv(v: &Value) -> Value {
         match v {
@@ -551,7 +568,9 @@ pub fn untrusted(m: &Map) -> Map {
         .filter(|(k, _)| {
             !matches!(
                 k.as_str(),
-                Some(modules::ERROR_HEADLINE) | Some(modules::RAISED)
+                Some(modules::ERROR_CAUSE_KEY)
+                    | Some(modules::ERROR_HEADLINE)
+                    | Some(modules::RAISED)
             )
         })
         .map(|(k, v)| (k.clone(), conv(v)))
@@ -584,7 +603,7 @@ fn fqcn(action: &str) -> String {
 }
 
 /// Template the arguments and run the module once.
-async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
+async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Attempt {
     if let Some(raw) = ht
         .task
         .args
@@ -598,7 +617,7 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
             fqcn(&ht.task.action)
         ));
         r.shift_remove(&Key::from("changed"));
-        return r;
+        return Attempt::Refused(r);
     }
     let omit = ctx
         .vars
@@ -620,7 +639,7 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
                     crate::output::python_repr::python_str(&Value::from_key(k))
                 ));
                 r.shift_remove(&Key::from("changed"));
-                return r;
+                return Attempt::Refused(r);
             }
         }
     }
@@ -631,17 +650,17 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
     let check_mode = match ht.kw_bool(env, "check_mode", ctx) {
         Ok(Some(v)) => v,
         Ok(None) => env.opts.check,
-        Err(e) => return failed_result(e),
+        Err(e) => return Attempt::Refused(failed_result(e)),
     };
     let diff = match ht.kw_bool(env, "diff", ctx) {
         Ok(Some(v)) => v,
         Ok(None) => env.opts.diff,
-        Err(e) => return failed_result(e),
+        Err(e) => return Attempt::Refused(failed_result(e)),
     };
     let become_on = match ht.kw_bool(env, "become", ctx) {
         Ok(Some(v)) => v,
         Ok(None) => env.opts.become_,
-        Err(e) => return failed_result(e),
+        Err(e) => return Attempt::Refused(failed_result(e)),
     };
     let become_ = become_on.then(|| Become {
         user: ht
@@ -668,7 +687,7 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
                 }
             }
             Ok(_) => {}
-            Err(e) => return failed_result(e.to_string()),
+            Err(e) => return Attempt::Refused(failed_result(e.to_string())),
         }
     }
     let timeout = match ht.kw("timeout").map(|v| env.templar.template(v, ctx)) {
@@ -677,7 +696,7 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
     };
     let action = ht.task.action.as_str();
     let Some(module) = modules::lookup(action) else {
-        return failed_result(format!("roller has no module '{action}'"));
+        return Attempt::Refused(failed_result(format!("roller has no module '{action}'")));
     };
     let callback = env.callback.clone();
     let notice = move |text: &str| callback.notice(text);
@@ -745,7 +764,7 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
         },
         None => run.await,
     };
-    match outcome {
+    Attempt::Ran(match outcome {
         Ok(r) => r,
         Err(e) => {
             let mut r = e.result;
@@ -767,13 +786,21 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
                 }
             } else {
                 r.insert("failed".into(), b(true));
+                // A module that failed on the target reports an exception (ansible-core
+                // 2.19 shows it as "(traceback unavailable)" unless tracebacks are on).
+                if !modules::CONTROLLER_ONLY.contains(&ht.task.action.as_str()) {
+                    r.insert(
+                        "exception".into(),
+                        Value::Str("(traceback unavailable)".into()),
+                    );
+                }
             }
             if !r.contains_key(&Key::from("changed")) {
                 r.insert("changed".into(), b(false));
             }
             r
         }
-    }
+    })
 }
 
 /// Where `copy src=` and `template src=` look: the role's `files/`/`templates/`, then

@@ -87,9 +87,14 @@ impl Module for CommandModule {
                 })
                 .collect::<Vec<_>>()
                 .join(" ");
+            let program = if expand {
+                quote_expanding_vars(&words[0])
+            } else {
+                shell_quote(&words[0])
+            };
             (
                 Value::List(words.into_iter().map(Value::Str).collect()),
-                format!("exec {line}"),
+                format!("{}exec {line}", exec_check(&program)),
             )
         };
         let mut script = String::new();
@@ -179,6 +184,63 @@ impl Module for CommandModule {
             apply: Box::new(run),
         })
     }
+}
+
+/// What the target prints on stderr (then exits 127) when the program cannot be executed
+/// at all, followed by the errno: Ansible then fails with "Error executing command."
+/// instead of running anything.
+const EXEC_ERROR_MARK: &str = "\u{1e}roller-exec-error:";
+
+/// Shell lines that look the program up as execvp does (PATH for a bare name) and stop with
+/// EXEC_ERROR_MARK and ENOENT (2), EACCES (13) or ENOEXEC (8: neither `#!` nor ELF) where
+/// Python's execvp would fail.
+fn exec_check(program: &str) -> String {
+    format!(
+        "_p={program}\n\
+         case $_p in */*) _f=$_p ;; *) _f=; _o=$IFS; IFS=:; for _d in $PATH; do \
+         [ -f \"${{_d:-.}}/$_p\" ] && [ -x \"${{_d:-.}}/$_p\" ] && {{ _f=${{_d:-.}}/$_p; break; }}; \
+         done; IFS=$_o ;; esac\n\
+         if [ -z \"$_f\" ] || [ ! -e \"$_f\" ]; then printf '{EXEC_ERROR_MARK}2' >&2; exit 127; fi\n\
+         if [ -d \"$_f\" ] || [ ! -x \"$_f\" ]; then printf '{EXEC_ERROR_MARK}13' >&2; exit 127; fi\n\
+         case $(head -c 4 \"$_f\" 2>/dev/null) in \"#!\"* | \"$(printf '\\177ELF')\") ;; \
+         *) printf '{EXEC_ERROR_MARK}8' >&2; exit 127 ;; esac\n"
+    )
+}
+
+/// Ansible's failure when the program could not be executed: no output, the errno as
+/// `rc`, the command as one shell-quoted line.
+fn exec_error(errno: i64, cmd: &Value) -> ModuleError {
+    let words: Vec<&str> = match cmd {
+        Value::List(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let program = words.first().copied().unwrap_or_default();
+    let reason = match errno {
+        2 => "No such file or directory",
+        8 => "Exec format error",
+        _ => "Permission denied",
+    };
+    let mut err = ModuleError::new("Error executing command.");
+    let cause = Value::Str(format!(
+        "[Errno {errno}] {reason}: b'{}'",
+        program.replace('\\', "\\\\").replace('\'', "\\'")
+    ));
+    let line = words
+        .iter()
+        .map(|w| shell_quote(w))
+        .collect::<Vec<_>>()
+        .join(" ");
+    err.result = result([
+        ("changed", Value::Bool(false)),
+        ("cmd", Value::Str(line)),
+        ("rc", Value::Int(errno)),
+        ("stdout", Value::Str(String::new())),
+        ("stdout_lines", Value::List(Vec::new())),
+        ("stderr", Value::Str(String::new())),
+        ("stderr_lines", Value::List(Vec::new())),
+        (super::ERROR_CAUSE_KEY, cause),
+    ]);
+    err
 }
 
 /// Quote a word so that the target's shell expands `$VAR`, `${VAR}` and a leading `~` (as
@@ -284,6 +346,14 @@ impl Apply for Run {
         let start_wall = SystemTime::now();
         let start = Instant::now();
         let out = cx.conn.run(&command).await?;
+        if out.rc == 127
+            && let Some(errno) = out
+                .stderr_text()
+                .strip_prefix(EXEC_ERROR_MARK)
+                .and_then(|n| n.trim().parse().ok())
+        {
+            return Err(exec_error(errno, &self.cmd));
+        }
         let elapsed = start.elapsed();
         let end_wall = SystemTime::now();
         let mut stdout = out.stdout_text();

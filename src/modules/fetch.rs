@@ -199,7 +199,7 @@ impl Module for Fetch {
                             ),
                         )])));
                     }
-                    return Err(ModuleError::new(msg.unwrap_or_default()));
+                    return Ok(Plan::Done(failed(msg.unwrap_or_default(), Map::new())));
                 }
                 // ... and a path stat cannot look at (ENOTDIR, ELOOP) fails there.
                 if !matches!(e.errno, 2 | 13 | 21) && cx.become_.is_none() {
@@ -214,7 +214,7 @@ impl Module for Fetch {
                             ("msg", s(&format!("{text}, ignored"))),
                         ])));
                     }
-                    return Err(ModuleError::new(text).with("file", s(&source)));
+                    return Ok(Plan::Done(failed(&text, result([("file", s(&source))]))));
                 }
                 if !fail_on_missing {
                     let mut r = result([("changed", Value::Bool(false)), ("file", s(&source))]);
@@ -234,13 +234,17 @@ impl Module for Fetch {
         let new_sum = sha1_hex(&bytes);
         let md5 = md5_hex(&bytes);
         if validate_checksum && new_sum != remote_sum {
-            return Err(ModuleError::new("checksum mismatch")
-                .with("md5sum", s(&md5))
-                .with("file", s(&source))
-                .with("dest", s(&dest))
-                .with("remote_md5sum", Value::Null)
-                .with("checksum", s(&new_sum))
-                .with("remote_checksum", s(&remote_sum)));
+            return Ok(Plan::Done(failed(
+                "checksum mismatch",
+                result([
+                    ("md5sum", s(&md5)),
+                    ("file", s(&source)),
+                    ("dest", s(&dest)),
+                    ("remote_md5sum", Value::Null),
+                    ("checksum", s(&new_sum)),
+                    ("remote_checksum", s(&remote_sum)),
+                ]),
+            )));
         }
         Ok(Plan::Done(result([
             ("changed", Value::Bool(true)),
@@ -251,6 +255,14 @@ impl Module for Fetch {
             ("remote_md5sum", Value::Null),
         ])))
     }
+}
+
+/// A failure the plugin returns as a result (not an exception: no `exception` key).
+fn failed(msg: &str, mut extra: Map) -> Map {
+    extra.insert("changed".into(), Value::Bool(false));
+    extra.insert("failed".into(), Value::Bool(true));
+    extra.insert("msg".into(), s(msg));
+    extra
 }
 
 /// The local file's content, if `dest` is an existing file (not a directory).

@@ -59,6 +59,26 @@ pub struct ModuleContext<'a> {
     pub notice: &'a (dyn Fn(&str) + Send + Sync),
 }
 
+/// Modules Ansible runs entirely as action plugins on the controller. Their failures carry
+/// no `exception` (no module ran on the target to raise one).
+pub const CONTROLLER_ONLY: &[&str] = &[
+    "debug",
+    "set_fact",
+    "assert",
+    "fail",
+    "pause",
+    "group_by",
+    "add_host",
+    "include_vars",
+    "wait_for_connection",
+    "reboot",
+    "meta",
+];
+
+/// The result key for what caused a failure, when Ansible's error line names it after the
+/// message (`Error executing command: [Errno 2] ...`); shown, never registered.
+pub const ERROR_CAUSE_KEY: &str = "_ansible_error_cause";
+
 /// A module's decision.
 pub enum Plan {
     /// The result is final: nothing to change (or the module only reports).

@@ -143,7 +143,16 @@ impl Module for WaitFor {
         };
         let (match_groups, match_groupdict) =
             groups.unwrap_or((Value::List(Vec::new()), Value::Map(Map::new())));
-        Ok(Plan::Done(result([
+        // As every Ansible module whose result names a `path`: the facts of that path.
+        let path_facts = match &path {
+            Some(p) if want_present => {
+                let probe =
+                    super::file_attrs::probe(cx, &format!("_rs {} R\n", shell_quote(p))).await?;
+                super::file_attrs::path_info(&probe.stat("R"))
+            }
+            _ => Map::new(),
+        };
+        let mut res = result([
             ("changed", Value::Bool(false)),
             ("elapsed", Value::Int(start.elapsed().as_secs() as i64)),
             ("match_groupdict", match_groupdict),
@@ -158,7 +167,9 @@ impl Module for WaitFor {
                 search.map(Value::Str).unwrap_or(Value::Null),
             ),
             ("state", Value::Str(state)),
-        ])))
+        ]);
+        res.extend(path_facts);
+        Ok(Plan::Done(res))
     }
 }
 

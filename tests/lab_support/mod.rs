@@ -125,6 +125,43 @@ impl Lab {
             .collect()
     }
 
+    /// When HOST's Confluent service was down: from each `service-stopped` event to the
+    /// next `service-started` (or now, if it never came back), in ms since the epoch.
+    pub fn service_outages(&self, host: &str) -> Vec<(u64, u64)> {
+        let mut outages = Vec::new();
+        let mut down_since = None;
+        for (at, event, _) in self.events(host) {
+            match (event.as_str(), down_since) {
+                ("service-stopped", None) => down_since = Some(at),
+                ("service-started", Some(since)) => {
+                    outages.push((since, at));
+                    down_since = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(since) = down_since {
+            outages.push((since, u64::MAX));
+        }
+        outages
+    }
+
+    /// Panics when two of HOSTS had their service down at the same time.
+    pub fn assert_one_service_down_at_a_time(&self, hosts: &[&str]) {
+        let all: Vec<(&str, (u64, u64))> = hosts
+            .iter()
+            .flat_map(|h| self.service_outages(h).into_iter().map(move |o| (*h, o)))
+            .collect();
+        for (i, (a, (a_from, a_to))) in all.iter().enumerate() {
+            for (b, (b_from, b_to)) in &all[i + 1..] {
+                assert!(
+                    a == b || a_to < b_from || b_to < a_from,
+                    "{a} and {b} had their service down at once: {all:?}"
+                );
+            }
+        }
+    }
+
     /// Runs COMMAND on HOST over SSH with the lab's key and known_hosts (strict checking).
     pub fn ssh(&self, host: &str, command: &str) -> Output {
         lab_command(&["ssh", host, "-o", "ConnectTimeout=3", command])

@@ -1,0 +1,145 @@
+//! Issue 5's acceptance test: a real team's rolling server update playbook
+//! (tests/fixtures/lab/issue5_rolling_update.yml, unmodified, with a `confluent.kafka_broker`
+//! role providing `health_check.yml`) against the lab's brokers, with ansible-playbook and
+//! with roller, each on a freshly booted lab. Both must roll every broker in turn (stopped,
+//! updated, rebooted into a new boot, started), never with two brokers' services down at
+//! once, and print the same results and PLAY RECAP. `--check` first, with both tools:
+//! nothing may change on any host, and the recaps (changed counts) must be equal.
+//! Needs root (the lab); skips without it.
+
+mod lab_support;
+mod support;
+
+use std::process::Command;
+
+use lab_support::{Lab, running_as_root};
+use serde_json::Value as Json;
+use support::conformance::{compare_runs_normalized, parse, strip_keys};
+use support::{Outcome, TempDir, isolated_env, repo_root, roller_bin, venv};
+
+const BROKERS: [&str; 3] = ["broker1.lab.test", "broker2.lab.test", "broker3.lab.test"];
+const PLAYBOOK: &str = "tests/fixtures/lab/issue5_rolling_update.yml";
+
+#[derive(Clone, Copy)]
+enum Tool {
+    Ansible,
+    Roller,
+}
+
+fn run(tool: Tool, check: bool, env: &[(String, String)]) -> Outcome {
+    let mut cmd = match tool {
+        Tool::Ansible => Command::new(venv().join("bin/ansible-playbook")),
+        Tool::Roller => {
+            let mut c = Command::new(roller_bin());
+            c.arg("playbook");
+            c
+        }
+    };
+    cmd.args(["-i", "inventories/lab/hosts.yml", PLAYBOOK]);
+    if check {
+        cmd.arg("--check");
+    }
+    let out = cmd
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .current_dir(repo_root())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the playbook");
+    Outcome {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+fn succeeded(what: &str, o: &Outcome) {
+    assert_eq!(
+        o.code, 0,
+        "{what} failed:\n{}\n--- stderr ---\n{}",
+        o.stdout, o.stderr
+    );
+}
+
+/// What a host looks like, for "nothing changed": its boot, its service, its update log.
+fn host_facts(lab: &Lab, host: &str) -> (String, String, bool) {
+    (
+        lab.boot_id(host),
+        lab.ssh_ok(host, "systemctl is-active confluent-server"),
+        lab.host_dir(host).join("state/os-updates.log").exists(),
+    )
+}
+
+/// --check with TOOL changes nothing on any host; returns its output.
+fn preview(lab: &Lab, tool: Tool, env: &[(String, String)]) -> Outcome {
+    let before: Vec<_> = BROKERS.iter().map(|h| host_facts(lab, h)).collect();
+    let out = run(tool, true, env);
+    succeeded("--check", &out);
+    let after: Vec<_> = BROKERS.iter().map(|h| host_facts(lab, h)).collect();
+    assert_eq!(before, after, "--check changed a host:\n{}", out.stdout);
+    out
+}
+
+/// The real run with TOOL on a fresh lab: every broker rolled, one at a time.
+fn roll(tool: Tool, env: &[(String, String)]) -> Outcome {
+    let mut lab = Lab::up(&["--no-kafka", "--outage", "1"]);
+    let before: Vec<String> = BROKERS.iter().map(|h| lab.boot_id(h)).collect();
+    let out = run(tool, false, env);
+    succeeded("the rolling update", &out);
+    for (host, old) in BROKERS.iter().zip(&before) {
+        assert_ne!(&lab.boot_id(host), old, "{host} was not rebooted");
+        let updates = std::fs::read_to_string(lab.host_dir(host).join("state/os-updates.log"))
+            .unwrap_or_default();
+        assert!(
+            updates.contains("huk-server-update") && updates.contains("--no-reboot"),
+            "{host}: the update did not run: {updates:?}"
+        );
+        assert_eq!(
+            lab.ssh_ok(host, "systemctl is-active confluent-server"),
+            "active"
+        );
+        assert_eq!(
+            lab.service_outages(host).len(),
+            1,
+            "{host}: {:?}",
+            lab.events(host)
+        );
+    }
+    lab.assert_one_service_down_at_a_time(&BROKERS);
+    assert_eq!(lab.down(), "", "lab down left things behind");
+    out
+}
+
+/// The reboot's `elapsed` differs from run to run.
+fn normalize(v: &mut Json) {
+    strip_keys(v, &["elapsed"]);
+}
+
+#[test]
+fn the_teams_rolling_update_runs_unmodified_like_ansible_playbook() {
+    if !running_as_root("the_teams_rolling_update_runs_unmodified_like_ansible_playbook") {
+        return;
+    }
+    let scratch = TempDir::new("rolling-update");
+    let env = isolated_env(scratch.path(), &[("NO_COLOR", "1")]);
+
+    let mut lab = Lab::up(&["--no-kafka", "--outage", "1"]);
+    let ansible_check = preview(&lab, Tool::Ansible, &env);
+    let roller_check = preview(&lab, Tool::Roller, &env);
+    assert_eq!(lab.down(), "", "lab down left things behind");
+    assert_eq!(
+        parse(&ansible_check.stdout).recap,
+        parse(&roller_check.stdout).recap,
+        "--check recaps differ:\n{}\n---\n{}",
+        ansible_check.stdout,
+        roller_check.stdout
+    );
+
+    let ansible = roll(Tool::Ansible, &env);
+    let roller = roll(Tool::Roller, &env);
+    if let Some(diff) = compare_runs_normalized(&ansible, &roller, &normalize) {
+        panic!(
+            "roller's run differs from ansible-playbook's:\n{diff}\n\nroller's output:\n{}",
+            roller.stdout
+        );
+    }
+}
