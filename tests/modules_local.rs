@@ -673,3 +673,93 @@ fn service_facts_of_this_machine() {
     );
     differential_with("service-facts", &play, &[], &[], true, &["-v"]);
 }
+
+/// The test HTTP server (tests/support/http_server.py) on a free loopback port, stopped
+/// when dropped (it also exits by itself when idle).
+struct HttpServer(std::process::Child, u16);
+
+impl HttpServer {
+    fn start(extra: &[&str]) -> HttpServer {
+        use std::io::BufRead;
+        let mut child = Command::new("python3")
+            .arg(support::repo_root().join("tests/support/http_server.py"))
+            .args(["--bind", "127.0.0.1", "--port", "0", "--idle", "120"])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the test HTTP server");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("server stdout");
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the server's port");
+        let port = line.trim().parse().expect("a port number");
+        HttpServer(child, port)
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn uri_requests_from_the_target() {
+    let server = HttpServer::start(&[]);
+    let base = format!("base=http://127.0.0.1:{}", server.1);
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - uri: {url: "{{ base }}/hello"}
+    - uri: {url: "{{ base }}/hello", return_content: true}
+    - uri: {url: "{{ base }}/json"}
+      register: js
+    - debug: {msg: "{{ js.json.b }} {{ js.content_type }} {{ js.status }}"}
+      when: js.json is defined
+    - uri: {url: "{{ base }}/redirect"}
+    - uri: {url: "{{ base }}/redirect", method: POST}
+      ignore_errors: true
+    - uri: {url: "{{ base }}/redirect", follow_redirects: none}
+      ignore_errors: true
+    - uri: {url: "{{ base }}/redirect-abs", follow_redirects: none, status_code: [301, 200]}
+    - uri: {url: "{{ base }}/missing"}
+      ignore_errors: true
+    - uri: {url: "{{ base }}/missing", return_content: true, status_code: 404}
+    - uri: {url: "{{ base }}/missing", status_code: "404"}
+    - uri: {url: "{{ base }}/echo", method: POST, body_format: json, body: {x: 1, y: [a, b]}, headers: {X-Custom: yes-it-is}}
+    - uri: {url: "{{ base }}/echo", method: put, body_format: form-urlencoded, body: {a: "1 2", b: [x, y]}}
+    - uri: {url: "{{ base }}/echo", method: POST, body: "raw text", return_content: true}
+    - uri: {url: "{{ base }}/auth"}
+      ignore_errors: true
+    - uri: {url: "{{ base }}/auth", url_username: user, url_password: secret}
+    - uri: {url: "{{ base }}/auth", user: user, password: secret, force_basic_auth: true}
+    - uri: {url: "{{ base }}/auth", url_username: user, url_password: wrong, force_basic_auth: true}
+      ignore_errors: true
+    - uri: {url: "{{ base }}/cookie"}
+    - uri: {url: "{{ base }}/nocontent", status_code: 204}
+    - uri: {url: "{{ base }}/hello", method: HEAD}
+    - uri: {url: "http://127.0.0.1:1/x"}
+      ignore_errors: true
+    - uri: {url: "{{ base }}/hello", method: "GET X"}
+      ignore_errors: true
+    - uri: {url: "{{ base }}/hello", creates: "{{ d }}"}
+    - uri: {url: "{{ base }}/hello", removes: "{{ d }}/nope"}
+    - uri: {url: "{{ base }}/download", dest: "{{ d }}/"}
+    - uri: {url: "{{ base }}/hello", dest: "{{ d }}/hello.txt"}
+    - uri: {url: "{{ base }}/hello", dest: "{{ d }}/existing"}
+    - uri: {url: "{{ base }}/missing", dest: "{{ d }}/never", status_code: [200, 404]}
+      register: m
+    - uri: {url: "{{ base }}/missing", dest: "{{ d }}/never2"}
+      ignore_errors: true
+"#
+    );
+    differential_with(
+        "uri",
+        &play,
+        &[],
+        &[("existing", "old\n")],
+        false,
+        &["-v", "-e", &base],
+    );
+}

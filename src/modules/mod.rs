@@ -30,6 +30,8 @@ pub mod slurp;
 pub mod stat;
 pub mod systemd;
 pub mod template;
+pub mod uri;
+mod uri_curl;
 pub mod wait_for;
 pub mod wait_for_connection;
 
@@ -207,6 +209,7 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "fetch" => &fetch::Fetch,
         "script" => &script::Script,
         "service_facts" => &service_facts::ServiceFacts,
+        "uri" => &uri::Uri,
         _ => return None,
     })
 }
