@@ -238,10 +238,11 @@ fn mask_url(url: &str) -> String {
 
 /// The message urllib gives for a request that got no HTTP answer, from curl's exit code.
 fn request_failure(rc: i32, curl_error: &str) -> String {
-    let detail = curl_error
+    let first = curl_error.lines().next().unwrap_or("");
+    let detail = first
         .strip_prefix("curl: ")
         .map(|t| t.split_once(") ").map_or(t, |(_, rest)| rest))
-        .unwrap_or(curl_error);
+        .unwrap_or(first);
     match rc {
         7 if detail.contains("No route") => {
             "Request failed: <urlopen error [Errno 113] No route to host>".into()
@@ -249,7 +250,13 @@ fn request_failure(rc: i32, curl_error: &str) -> String {
         7 => "Request failed: <urlopen error [Errno 111] Connection refused>".into(),
         6 => "Request failed: <urlopen error [Errno -2] Name or service not known>".into(),
         28 => "Connection failure: timed out".into(),
-        60 | 77 | 35 | 58 | 59 | 83 | 90 | 91 => {
+        60 => format!(
+            "Request failed: <urlopen error [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {}>",
+            detail
+                .strip_prefix("SSL certificate problem: ")
+                .unwrap_or(detail)
+        ),
+        77 | 35 | 58 | 59 | 83 | 90 | 91 => {
             format!("Request failed: <urlopen error [SSL] {detail}>")
         }
         _ => format!("Request failed: <urlopen error {detail}>"),

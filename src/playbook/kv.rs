@@ -18,49 +18,116 @@ const COMMAND_INLINE_PARAMS: &[&str] = &[
     "cmd",
 ];
 
-/// Split on unquoted whitespace, keeping quoted parts and `{{ }}`/`{% %}` spans whole.
+/// The quote a token leaves open, given the one open before it (`_get_quote_state`).
+fn quote_state(token: &str, mut quote: Option<char>) -> Option<char> {
+    let mut prev: Option<char> = None;
+    for c in token.chars() {
+        if (c == '"' || c == '\'') && prev != Some('\\') {
+            match quote {
+                Some(q) if q == c => quote = None,
+                Some(_) => {}
+                None => quote = Some(c),
+            }
+        }
+        prev = Some(c);
+    }
+    quote
+}
+
+/// `_count_jinja2_blocks`.
+fn jinja_depth(token: &str, depth: usize, open: &str, close: &str) -> usize {
+    let (o, c) = (token.matches(open).count(), token.matches(close).count());
+    if o == c {
+        return depth;
+    }
+    (depth as i64 + o as i64 - c as i64).max(0) as usize
+}
+
+/// Ansible's `split_args`: split on spaces and newlines, but keep quoted parts and
+/// `{{ }}`/`{% %}`/`{# #}` spans whole, with their original spacing; newlines are kept at
+/// the end of the word before them, so that [`join_args`] restores the text.
 pub fn split_args(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
+    let mut params: Vec<String> = Vec::new();
+    if text.is_empty() {
+        return params;
+    }
+    let items: Vec<&str> = text.split('\n').collect();
     let mut quote: Option<char> = None;
-    let mut depth = 0usize;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if quote.is_some() => {
-                cur.push(c);
-                if let Some(n) = chars.next() {
-                    cur.push(n);
+    let (mut print_d, mut block_d, mut comment_d) = (0usize, 0usize, 0usize);
+    for (item_idx, item) in items.iter().enumerate() {
+        let mut continuation = false;
+        for (idx, token) in item.split(' ').enumerate() {
+            if token.is_empty() && idx != 0 {
+                if params.is_empty() {
+                    params.push(String::new());
+                }
+                if let Some(last) = params.last_mut() {
+                    last.push(' ');
+                }
+                continue;
+            }
+            if token == "\\" && quote.is_none() {
+                continuation = true;
+                continue;
+            }
+            let was_inside = quote.is_some();
+            quote = quote_state(token, quote);
+            let inside = quote.is_some();
+            let in_jinja = print_d > 0 || block_d > 0 || comment_d > 0;
+            let mut appended = false;
+            if inside && !was_inside && !in_jinja {
+                params.push(token.to_string());
+                appended = true;
+            } else if in_jinja || inside || was_inside {
+                if params.is_empty() {
+                    params.push(String::new());
+                }
+                if let Some(last) = params.last_mut() {
+                    if !(idx == 0 && was_inside) && idx > 0 {
+                        last.push(' ');
+                    }
+                    last.push_str(token);
+                }
+                appended = true;
+            }
+            for (depth, open, close) in [
+                (&mut print_d, "{{", "}}"),
+                (&mut block_d, "{%", "%}"),
+                (&mut comment_d, "{#", "#}"),
+            ] {
+                let before = *depth;
+                *depth = jinja_depth(token, *depth, open, close);
+                if *depth != before && !appended {
+                    params.push(token.to_string());
+                    appended = true;
                 }
             }
-            '\'' | '"' if depth == 0 => {
-                match quote {
-                    None => quote = Some(c),
-                    Some(q) if q == c => quote = None,
-                    _ => {}
-                }
-                cur.push(c);
+            let in_jinja = print_d > 0 || block_d > 0 || comment_d > 0;
+            if !in_jinja && quote.is_none() && !appended && !token.is_empty() {
+                params.push(token.to_string());
             }
-            '{' if matches!(chars.peek(), Some('{') | Some('%') | Some('#')) => {
-                depth += 1;
-                cur.push(c);
-                cur.push(chars.next().unwrap_or('{'));
+        }
+        if items.len() > 1 && item_idx != items.len() - 1 && !continuation {
+            if params.is_empty() {
+                params.push(String::new());
             }
-            '}' | '%' | '#' if depth > 0 && chars.peek() == Some(&'}') => {
-                depth -= 1;
-                cur.push(c);
-                cur.push(chars.next().unwrap_or('}'));
+            if let Some(last) = params.last_mut() {
+                last.push('\n');
             }
-            c if c.is_whitespace() && quote.is_none() && depth == 0 => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-            c => cur.push(c),
         }
     }
-    if !cur.is_empty() {
-        out.push(cur);
+    params
+}
+
+/// Ansible's `join_args`: the words back into the original text (spaces between words,
+/// none after a newline).
+pub fn join_args(words: &[String]) -> String {
+    let mut out = String::new();
+    for w in words {
+        if !(out.is_empty() || out.ends_with('\n')) {
+            out.push(' ');
+        }
+        out.push_str(w);
     }
     out
 }
@@ -83,11 +150,11 @@ pub fn parse_kv(text: &str, check_raw: bool) -> Map {
     for word in split_args(text) {
         let split = word
             .find('=')
-            .filter(|&i| i > 0 && !word[..i].contains(['\'', '"', ' ']));
+            .filter(|&i| i > 0 && !word[..i].trim().contains(['\'', '"', ' ', '\n']));
         match split {
             Some(i) => {
-                let key = &word[..i];
-                let value = &word[i + 1..];
+                let key = word[..i].trim();
+                let value = word[i + 1..].trim();
                 if check_raw && !COMMAND_INLINE_PARAMS.contains(&key) {
                     raw.push(word.clone());
                 } else {
@@ -98,7 +165,7 @@ pub fn parse_kv(text: &str, check_raw: bool) -> Map {
         }
     }
     if !raw.is_empty() {
-        options.insert(Key::from("_raw_params"), Value::Str(raw.join(" ")));
+        options.insert(Key::from("_raw_params"), Value::Str(join_args(&raw)));
     }
     options
 }
@@ -112,6 +179,30 @@ mod tests {
         let m = parse_kv("msg='hello world' var={{ a + b }}", false);
         assert_eq!(m[&Key::from("msg")], Value::Str("hello world".into()));
         assert_eq!(m[&Key::from("var")], Value::Str("{{ a + b }}".into()));
+    }
+
+    #[test]
+    fn newlines_and_spacing_survive() {
+        let m = parse_kv("echo a\necho  'b  c'\nls chdir=/tmp\n", true);
+        assert_eq!(
+            m[&Key::from("_raw_params")],
+            Value::Str("echo a\necho  'b  c'\nls".into())
+        );
+        assert_eq!(m[&Key::from("chdir")], Value::Str("/tmp".into()));
+        let m = parse_kv("for x in 1 2; do\n  echo \"$x  y\"\ndone\n", true);
+        assert_eq!(
+            m[&Key::from("_raw_params")],
+            Value::Str("for x in 1 2; do\n  echo \"$x  y\"\ndone\n".into())
+        );
+        let m = parse_kv("x \"a\nb\" y", true);
+        assert_eq!(
+            m[&Key::from("_raw_params")],
+            Value::Str("x \"a\nb\" y".into())
+        );
+        assert_eq!(
+            split_args("a=b c=\"foo bar\" {{ x | y }}"),
+            ["a=b", "c=\"foo bar\"", "{{ x | y }}"]
+        );
     }
 
     #[test]
