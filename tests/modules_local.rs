@@ -747,6 +747,7 @@ fn uri_requests_from_the_target() {
     - uri: {url: "{{ base }}/auth", user: user, password: secret, force_basic_auth: true}
     - uri: {url: "{{ base }}/auth", url_username: user, url_password: wrong, force_basic_auth: true}
       ignore_errors: true
+    - uri: {url: "{{ base }}/echo", method: POST, body: "pw is secret", url_username: user, url_password: secret, force_basic_auth: true, return_content: true}
     - uri: {url: "{{ base }}/cookie"}
     - uri: {url: "{{ base }}/nocontent", status_code: 204}
     - uri: {url: "{{ base }}/hello", method: HEAD}

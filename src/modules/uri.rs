@@ -509,6 +509,11 @@ impl Module for Uri {
         if let Some(dest) = &dest {
             finish_dest(cx, dest, &resp, &status_codes, &mut res).await?;
         }
+        if let Some(secret) = req.user.as_ref().map(|(_, p)| p.as_str())
+            && !secret.is_empty()
+        {
+            res.values_mut().for_each(|v| hide(v, secret));
+        }
         let status = res
             .get(&Key::from("status"))
             .and_then(|v| match v {
@@ -533,6 +538,24 @@ impl Module for Uri {
             return Err(err);
         }
         Ok(Plan::Done(res))
+    }
+}
+
+/// `remove_values`: a no_log parameter's value (the password) never shows in a result: a
+/// string equal to it becomes `VALUE_SPECIFIED_IN_NO_LOG_PARAMETER`, and it is masked with
+/// `********` inside other strings.
+fn hide(v: &mut Value, secret: &str) {
+    match v {
+        Value::Str(t) | Value::Unsafe(t) => {
+            if t == secret {
+                *t = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER".into();
+            } else if t.contains(secret) {
+                *t = t.replace(secret, "********");
+            }
+        }
+        Value::List(items) => items.iter_mut().for_each(|i| hide(i, secret)),
+        Value::Map(m) => m.values_mut().for_each(|i| hide(i, secret)),
+        _ => {}
     }
 }
 

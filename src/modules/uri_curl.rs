@@ -279,6 +279,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn secrets_travel_on_stdin_only() {
+        let req = Request {
+            url: "https://u:urlpass@h/x".into(),
+            method: "POST".into(),
+            headers: vec![("Authorization".into(), "Bearer tok3n".into())],
+            body: Some(b"body-s3cret".to_vec()),
+            body_file: None,
+            follow: true,
+            validate_certs: true,
+            user: Some(("user".into(), "pa\"ss".into())),
+            force_basic_auth: true,
+            use_netrc: true,
+            use_proxy: true,
+            decompress: true,
+            timeout: 30,
+            ca_path: None,
+            client_cert: None,
+            client_key: None,
+            unix_socket: None,
+            http_agent: "ansible-httpget".into(),
+            dest: Some("/srv/x".into()),
+        };
+        let (script, stdin) = req.script();
+        let stdin = String::from_utf8(stdin).unwrap();
+        for secret in ["urlpass", "tok3n", "body-s3cret", "pa\"ss", "pa\\\"ss"] {
+            assert!(!script.contains(secret), "{secret} in the script (argv)");
+        }
+        assert!(stdin.contains("user = \"user:pa\\\"ss\"\n"));
+        assert!(stdin.contains("header = \"Authorization: Bearer tok3n\"\n"));
+        assert!(stdin.ends_with("body-s3cret"));
+        assert!(script.starts_with("umask 077\n"));
+    }
+
+    #[test]
     fn config_quotes_and_parses_back() {
         assert_eq!(quoted("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
         let w = "200 1 http://h/hello?x=1 2";
