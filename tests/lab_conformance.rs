@@ -28,10 +28,14 @@ const HOSTS: [&str; 3] = ["broker1.lab.test", "broker2.lab.test", "broker3.lab.t
 /// inode numbers, process ids, durations.
 const VOLATILE: &[&str] = &["atime", "mtime", "ctime", "inode", "elapsed", "MainPID"];
 
-/// Forgets VOLATILE fields, and the names of temporary files (each tool stages a copy's
+/// Forgets VOLATILE fields, stat's inode generation, and the names of temporary files (each tool stages a copy's
 /// content in a temporary file of its own choosing and reports it as `src`).
 fn normalize(v: &mut Json) {
     strip_keys(v, VOLATILE);
+    // stat's `version` is the inode's generation number, new for every file created.
+    if let Some(Json::Object(st)) = v.get_mut("stat") {
+        st.remove("version");
+    }
     if let Json::Object(m) = v
         && let Some(Json::String(src)) = m.get("src")
         && (src.contains("/.ansible/tmp/") || src.contains("/.roller."))

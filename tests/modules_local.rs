@@ -99,6 +99,19 @@ impl Tool {
         self.dir.path().join("out")
     }
 
+    /// The results as the default callback shows them at `-v` (banners, per-host results
+    /// with their JSON, `[ERROR]` headlines), the tool's scratch path replaced by `DIR`.
+    fn results(&self, stdout: &str) -> Vec<String> {
+        let text = stdout.replace(&self.dir.path().to_string_lossy().into_owned(), "DIR");
+        support::conformance::parse(&text)
+            .sections
+            .iter()
+            // ansible-playbook -v names its config file there; roller does not.
+            .filter(|s| s.banner != "(before the first banner)")
+            .map(|s| format!("{}\n{:?}\n{:?}", s.banner, s.results, s.errors))
+            .collect()
+    }
+
     fn run(&self, extra: &[&str]) -> (Vec<String>, String, String) {
         // HOME is the tool's output directory, so that `~` paths land in the compared tree.
         let home = self.out().to_string_lossy().into_owned();
@@ -120,6 +133,9 @@ impl Tool {
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr);
         let (mut st, recap) = statuses(&stdout);
+        if extra.contains(&"-v") {
+            st.extend(self.results(&stdout));
+        }
         // Warnings go to stderr; the run's own (inventory) warnings are the same for both.
         st.extend(statuses(&stderr).0);
         let log = format!(
@@ -139,6 +155,19 @@ fn differential(
     files: &[(&str, &str)],
     initial: &[(&str, &str)],
     idempotent: bool,
+) {
+    differential_with(label, play, files, initial, idempotent, &[]);
+}
+
+/// [`differential`] with extra arguments for every run (`-v` also compares every result's
+/// JSON and the `[ERROR]` headlines).
+fn differential_with(
+    label: &str,
+    play: &str,
+    files: &[(&str, &str)],
+    initial: &[(&str, &str)],
+    idempotent: bool,
+    extra: &[&str],
 ) {
     let tools: Vec<Tool> = ["ansible", "roller"]
         .into_iter()
@@ -169,7 +198,8 @@ fn differential(
     ];
     for (phase, args) in phases {
         let before: Vec<_> = tools.iter().map(|t| snapshot(&t.out())).collect();
-        let runs: Vec<_> = tools.iter().map(|t| t.run(args)).collect();
+        let args: Vec<&str> = args.iter().chain(extra).copied().collect();
+        let runs: Vec<_> = tools.iter().map(|t| t.run(&args)).collect();
         let after: Vec<_> = tools.iter().map(|t| snapshot(&t.out())).collect();
         let (a, r) = (&runs[0], &runs[1]);
         assert_eq!(
@@ -530,4 +560,116 @@ fn lineinfile_empty_patterns_warn() {
 "#
     );
     differential("lineinfile-empty", &play, &[], &[("cfg", "a\nb\n")], false);
+}
+
+#[test]
+fn slurp_and_fetch() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - slurp: {src: "{{ d }}/f1"}
+    - slurp: {path: "{{ d }}/bin"}
+    - slurp: {src: "{{ d }}/nope"}
+      ignore_errors: true
+    - slurp: {src: "{{ d }}/sub"}
+      ignore_errors: true
+    - slurp: {src: "{{ d }}/f1/x"}
+      ignore_errors: true
+    - fetch: {src: out/f1, dest: "{{ d }}/fetched"}
+    - fetch: {src: "out/f2", dest: "{{ d }}/fetched"}
+    - fetch: {src: "out/sub/f3", dest: "{{ d }}/flat/", flat: true}
+    - fetch: {src: "out/f1", dest: "{{ d }}/named.txt", flat: yes}
+    - fetch: {src: "out/bin", dest: "{{ d }}/fetched", validate_checksum: false}
+    - fetch: {src: "out/nope", dest: "{{ d }}/fetched"}
+      ignore_errors: true
+    - fetch: {src: "out/nope", dest: "{{ d }}/fetched", fail_on_missing: false}
+    - fetch: {src: "out/sub", dest: "{{ d }}/fetched"}
+      ignore_errors: true
+    - fetch: {src: "out/sub", dest: "{{ d }}/fetched", fail_on_missing: false}
+    - fetch: {src: "out/f1/x", dest: "{{ d }}/fetched", fail_on_missing: false}
+    - fetch: {src: "out/f1", dest: "{{ d }}/sub", flat: true}
+      ignore_errors: true
+    - fetch: {src: "out/f1"}
+      ignore_errors: true
+    - fetch: {src: "out/f1", dest: "{{ d }}/become"}
+      become: true
+    - fetch: {src: "out/sub", dest: "{{ d }}/become"}
+      become: true
+      ignore_errors: true
+    - fetch: {src: "out/nope", dest: "{{ d }}/become", fail_on_missing: false}
+      become: true
+"#
+    );
+    differential_with(
+        "slurp-fetch",
+        &play,
+        &[],
+        &[
+            ("f1", "hello\n"),
+            ("f2", "new content\n"),
+            ("bin", "\u{1}\u{2}\u{ff}binary"),
+            ("sub/f3", "three\n"),
+            ("fetched/localhost/out/f2", "old content\n"),
+        ],
+        true,
+        &["-v"],
+    );
+}
+
+#[test]
+fn script_runs_and_skips() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - script: mk.sh "{{ d }}/made" "two words" creates="{{ d }}/made"
+    - script: mk.sh "{{ d }}/made" removes="{{ d }}/never"
+    - script:
+        cmd: files/show.sh one 'x y' "$HOME"
+        chdir: "{{ d }}"
+      environment: {FOO: bar}
+    - script: show.sh
+      environment: {RC: "3"}
+      ignore_errors: true
+    - script: plain.txt
+      args:
+        executable: /bin/sh
+    - script: missing.sh
+      ignore_errors: true
+    - script: show.sh
+      args: {chdir: relative}
+      ignore_errors: true
+    - script: show.sh as-root
+      become: true
+"#
+    );
+    differential_with(
+        "script",
+        &play,
+        &[
+            (
+                "files/mk.sh",
+                "#!/bin/sh\nprintf '%s\\n' \"$2\" > \"$1\"\necho made \"$1\"\n",
+            ),
+            (
+                "files/show.sh",
+                "#!/bin/sh\necho \"args $#: $*\"\necho oops >&2\npwd\necho \"FOO=$FOO\"\nexit ${RC:-0}\n",
+            ),
+            ("plain.txt", "echo from sh; printf 'a\\rb\\n'\n"),
+        ],
+        &[],
+        false,
+        &["-v"],
+    );
+}
+
+#[test]
+fn service_facts_of_this_machine() {
+    let play = format!(
+        "{HEAD}{}",
+        r#"    - service_facts:
+    - debug: {var: ansible_facts.services | length > 0}
+    - service_facts:
+      register: r
+    - debug: {msg: "{{ r.ansible_facts.services | dict2items | map(attribute='value.source') | unique | list }}"}
+"#
+    );
+    differential_with("service-facts", &play, &[], &[], true, &["-v"]);
 }

@@ -596,6 +596,21 @@ impl<'a> PlayRun<'a> {
                     self.run.set_fact(host, k, v.clone());
                 }
             }
+            // A module's facts (not set_fact's variables) also join the host's facts:
+            // `ansible_facts.services` after service_facts.
+            if !matches!(task.action.as_str(), "set_fact" | "include_vars") {
+                let namespaced: Map = facts
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        let k = k.as_str()?;
+                        Some((
+                            Key::from(k.strip_prefix("ansible_").unwrap_or(k)),
+                            v.clone(),
+                        ))
+                    })
+                    .collect();
+                self.run.set_facts_gathered(host, namespaced);
+            }
         }
     }
 

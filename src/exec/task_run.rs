@@ -466,6 +466,11 @@ async fn execute(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Map {
         if flag(&result, "unreachable") {
             return result;
         }
+        // An action plugin's exception ends the task as it is: no `failed` default, no
+        // changed_when/failed_when, no retries (ansible-core raises past its retry loop).
+        if result.shift_remove(&Key::from(modules::RAISED)).is_some() {
+            return result;
+        }
         if !result.contains_key(&Key::from("failed")) {
             let rc_failed =
                 matches!(result.get(&Key::from("rc")), Some(Value::Int(rc)) if *rc != 0);
@@ -560,7 +565,12 @@ pub fn untrusted(m: &Map) -> Map {
         }
     }
     m.iter()
-        .filter(|(k, _)| k.as_str() != Some(modules::ERROR_CAUSE_KEY))
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                Some(modules::ERROR_HEADLINE) | Some(modules::RAISED)
+            )
+        })
         .map(|(k, v)| (k.clone(), conv(v)))
         .collect()
 }

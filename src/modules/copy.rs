@@ -38,46 +38,64 @@ fn s(v: &str) -> Value {
     Value::Str(v.to_string())
 }
 
-/// Find a controller file as Ansible's `_find_needle` does: absolute as is; else in each
-/// search directory's `<subdir>/` and then the directory itself.
+/// Find a controller file as Ansible's `_find_needle` (`path_dwim_relative_stack`) does:
+/// absolute (or `~`) as is; else in each search directory's `<subdir>/` (unless the name
+/// already starts with it) and then the directory itself, and last the playbook's
+/// directory the same way.
 pub(crate) fn find_needle(
     cx: &ModuleContext<'_>,
     subdir: &str,
     name: &str,
 ) -> Result<PathBuf, ModuleError> {
     let p = Path::new(name);
-    if p.is_absolute() {
-        if p.exists() {
-            return Ok(p.to_path_buf());
-        }
-        return Err(not_found(name, &[p.to_path_buf()]));
-    }
-    let mut tried = Vec::new();
-    for dir in &cx.search_paths {
-        for cand in [dir.join(subdir).join(name), dir.join(name)] {
-            if cand.exists() {
-                return Ok(cand);
+    if p.is_absolute() || name.starts_with('~') {
+        let home = std::env::var("HOME").unwrap_or_default();
+        let expanded = match name.strip_prefix('~') {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+                PathBuf::from(format!("{home}{rest}"))
             }
-            tried.push(cand);
+            _ => p.to_path_buf(),
+        };
+        if expanded.exists() {
+            return Ok(expanded);
         }
+        return Err(not_found(name, &[]));
     }
-    if tried.is_empty() {
-        let cand = PathBuf::from(name);
-        if cand.exists() {
-            return Ok(cand);
+    let mut dirs: Vec<PathBuf> = cx.search_paths.clone();
+    let basedir = cx
+        .vars
+        .vars
+        .get(&crate::vars::Key::from("playbook_dir"))
+        .and_then(Value::as_str)
+        .map(PathBuf::from);
+    dirs.extend(basedir);
+    if dirs.is_empty() {
+        dirs.push(PathBuf::new());
+    }
+    let with_subdir = name.split('/').next() != Some(subdir);
+    let mut tried = Vec::new();
+    for dir in &dirs {
+        if with_subdir {
+            tried.push(dir.join(subdir).join(name));
         }
-        tried.push(cand);
+        tried.push(dir.join(name));
     }
-    Err(not_found(name, &tried))
+    match tried.iter().find(|c| c.exists()) {
+        Some(found) => Ok(found.clone()),
+        None => Err(not_found(name, &tried)),
+    }
 }
 
 fn not_found(name: &str, tried: &[PathBuf]) -> ModuleError {
-    let list: Vec<String> = tried.iter().map(|p| format!("\t{}", p.display())).collect();
-    ModuleError::new(format!(
-        "Could not find or access '{name}'\nSearched in:\n{}\non the Ansible Controller.\n\
-         If you are using a module and expect the file to exist on the remote, see the remote_src option",
-        list.join("\n")
-    ))
+    let mut msg = format!("Could not find or access '{name}'");
+    if !tried.is_empty() {
+        let list: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+        msg.push_str(&format!("\nSearched in:\n\t{}", list.join("\n\t")));
+    }
+    msg.push_str(
+        " on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option",
+    );
+    ModuleError::new(msg)
 }
 
 /// What to put on the target.

@@ -14,6 +14,7 @@ pub mod copy;
 pub mod debug;
 mod digest;
 pub mod fail;
+pub mod fetch;
 pub mod file;
 mod file_attrs;
 pub mod group_by;
@@ -22,7 +23,10 @@ pub mod lineinfile;
 pub mod pause;
 pub mod raw;
 pub mod reboot;
+pub mod script;
+pub mod service_facts;
 pub mod set_fact;
+pub mod slurp;
 pub mod stat;
 pub mod systemd;
 pub mod template;
@@ -71,10 +75,6 @@ pub const CONTROLLER_ONLY: &[&str] = &[
     "meta",
 ];
 
-/// The result key for what caused a failure, when Ansible's error line names it after the
-/// message (`Error executing command: [Errno 2] ...`); shown, never registered.
-pub const ERROR_CAUSE_KEY: &str = "_ansible_error_cause";
-
 /// A module's decision.
 pub enum Plan {
     /// The result is final: nothing to change (or the module only reports).
@@ -100,6 +100,15 @@ pub trait Apply: Send + Sync {
     async fn apply(self: Box<Self>, cx: &ModuleContext<'_>) -> Result<Map, ModuleError>;
 }
 
+/// A result key (internal: never printed nor registered) holding the `[ERROR]` headline's
+/// text after `Task failed: `, when it is not `<kind> failed: <msg>`: ansible-core appends
+/// the exception a module failed with (`File not found: /x: [Errno 2] ...`).
+pub const ERROR_HEADLINE: &str = "_ansible_error_headline";
+
+/// A result key (internal) marking what an action plugin raised (`AnsibleActionFail`,
+/// `AnsibleActionSkip`): the engine takes such a result as final, as ansible-core does.
+pub const RAISED: &str = "_ansible_raised";
+
 /// A module failure: becomes `failed: true` with `msg` (and any extra result keys).
 #[derive(Debug, Clone)]
 pub struct ModuleError {
@@ -117,6 +126,26 @@ impl ModuleError {
             unreachable: false,
         }
     }
+    /// An action plugin's `AnsibleActionFail`: final (no failed_when, no retries), with
+    /// the `exception` ansible-core records; its `[ERROR]` headline is the bare message.
+    pub fn raised(msg: impl Into<String>) -> Self {
+        let msg = msg.into();
+        ModuleError::new(msg.clone())
+            .with("exception", Value::Str("(traceback unavailable)".into()))
+            .with(ERROR_HEADLINE, Value::Str(msg))
+            .with(RAISED, Value::Bool(true))
+    }
+
+    /// An action plugin's `AnsibleActionSkip` result: skipped with `msg`, final.
+    pub fn skip_result(msg: &str) -> Map {
+        result([
+            ("changed", Value::Bool(false)),
+            ("msg", Value::Str(msg.to_string())),
+            ("skipped", Value::Bool(true)),
+            (RAISED, Value::Bool(true)),
+        ])
+    }
+
     pub fn with(mut self, key: &str, value: Value) -> Self {
         self.result.insert(Key::from(key), value);
         self
@@ -170,6 +199,10 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "raw" => &raw::Raw,
         "include_vars" => &include_vars::IncludeVars,
         "add_host" => &add_host::AddHost,
+        "slurp" => &slurp::Slurp,
+        "fetch" => &fetch::Fetch,
+        "script" => &script::Script,
+        "service_facts" => &service_facts::ServiceFacts,
         _ => return None,
     })
 }

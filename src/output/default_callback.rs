@@ -31,6 +31,8 @@ const ACTION_PLUGINS: &[&str] = &[
     "include_vars",
     "template",
     "copy",
+    "fetch",
+    "script",
     "wait_for_connection",
     "reboot",
 ];
@@ -280,16 +282,13 @@ impl DefaultCallback {
             "Module"
         };
         // A failure without a message (failed_when, until exhausted) reads "Action failed.".
-        let cause = result
-            .get(&Key::from(crate::modules::ERROR_CAUSE_KEY))
+        let headline = result
+            .get(&Key::from(crate::modules::ERROR_HEADLINE))
             .and_then(Value::as_str);
-        let text = if msg.starts_with("Task failed:") {
+        let text = if let Some(h) = headline {
+            format!("Task failed: {h}")
+        } else if msg.starts_with("Task failed:") {
             msg
-        } else if let Some(cause) = cause {
-            format!(
-                "Task failed: {kind} failed: {}: {cause}",
-                msg.trim_end_matches('.')
-            )
         } else if msg.is_empty() {
             "Task failed: Action failed.".to_string()
         } else {
