@@ -6,11 +6,13 @@
 //! forget to honour it.
 
 pub mod add_host;
+pub mod apt;
 pub mod args;
 pub mod assert;
 pub mod clock;
 pub mod command;
 pub mod copy;
+mod deb_version;
 pub mod debug;
 mod digest;
 pub mod fail;
@@ -20,6 +22,7 @@ pub mod group_by;
 pub mod include_vars;
 pub mod lineinfile;
 pub mod pause;
+mod pkg_run;
 pub mod raw;
 pub mod reboot;
 pub mod set_fact;
@@ -150,6 +153,7 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "raw" => &raw::Raw,
         "include_vars" => &include_vars::IncludeVars,
         "add_host" => &add_host::AddHost,
+        "apt" => &apt::Apt,
         _ => return None,
     })
 }
