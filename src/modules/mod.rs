@@ -15,13 +15,16 @@ pub mod copy;
 mod deb_version;
 pub mod debug;
 mod digest;
+pub mod dnf;
 pub mod fail;
 pub mod file;
 mod file_attrs;
 pub mod group_by;
 pub mod include_vars;
 pub mod lineinfile;
+pub mod package;
 pub mod pause;
+pub mod pkg_mgr;
 mod pkg_run;
 pub mod raw;
 pub mod reboot;
@@ -154,6 +157,8 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "include_vars" => &include_vars::IncludeVars,
         "add_host" => &add_host::AddHost,
         "apt" => &apt::Apt,
+        "dnf" | "dnf5" | "yum" => &dnf::Dnf,
+        "package" => &package::Package,
         _ => return None,
     })
 }
