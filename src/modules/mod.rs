@@ -6,13 +6,16 @@
 //! forget to honour it.
 
 pub mod add_host;
+pub mod apt;
 pub mod args;
 pub mod assert;
 pub mod clock;
 pub mod command;
 pub mod copy;
+mod deb_version;
 pub mod debug;
 mod digest;
+pub mod dnf;
 pub mod fail;
 pub mod fetch;
 pub mod file;
@@ -20,7 +23,10 @@ mod file_attrs;
 pub mod group_by;
 pub mod include_vars;
 pub mod lineinfile;
+pub mod package;
 pub mod pause;
+pub mod pkg_mgr;
+mod pkg_run;
 pub mod raw;
 pub mod reboot;
 pub mod script;
@@ -203,6 +209,9 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "fetch" => &fetch::Fetch,
         "script" => &script::Script,
         "service_facts" => &service_facts::ServiceFacts,
+        "apt" => &apt::Apt,
+        "dnf" | "dnf5" | "yum" => &dnf::Dnf,
+        "package" => &package::Package,
         _ => return None,
     })
 }
