@@ -273,14 +273,12 @@ fn become_with_passwords_as_ansible_does() {
         .expect("stdin")
         .write_all(format!("{user_pw}\n").as_bytes())
         .expect("type the password");
-    let probe = format!(
-        "ps -eo user,args; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n'; \
-         find /tmp -maxdepth 2 -user labop -type f -exec cat {{}} + 2>/dev/null"
-    );
+    let probe = "ps -eo user,args; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n'; \
+         find /tmp -maxdepth 2 -user labop -type f -exec cat {} + 2>/dev/null";
     let mut seen_sleep = false;
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline && child.try_wait().expect("roller status").is_none() {
-        let out = lab_command(&["exec", "broker1", "sh", "-c", &probe])
+        let out = lab_command(&["exec", "broker1", "sh", "-c", probe])
             .output()
             .expect("look at the target");
         let text = String::from_utf8_lossy(&out.stdout);
