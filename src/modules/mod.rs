@@ -160,8 +160,13 @@ impl ModuleError {
 
 impl From<crate::connection::ConnectionError> for ModuleError {
     fn from(e: crate::connection::ConnectionError) -> Self {
-        let mut err = ModuleError::new(e.to_string());
-        err.unreachable = matches!(e, crate::connection::ConnectionError::Unreachable(_));
+        use crate::connection::ConnectionError;
+        let mut err = match &e {
+            // Raised by the connection in Ansible, so reported as "Task failed: ...".
+            ConnectionError::Become(m) => ModuleError::new(format!("Task failed: {m}")),
+            _ => ModuleError::new(e.to_string()),
+        };
+        err.unreachable = matches!(e, ConnectionError::Unreachable(_));
         err
     }
 }
