@@ -4,8 +4,10 @@
 //! must print the same results (status and return values; fields that differ between two
 //! runs on real hosts are not compared, see VOLATILE), the same PLAY RECAP and exit code,
 //! and leave the hosts in the same state: after each playbook the harness records every
-//! host's /srv tree (paths, types, modes, owners, contents), its units' states and its OS
-//! update log, and compares those too. See tests/lab_conformance/README.md.
+//! host's /srv tree (paths, types, modes, owners, contents), its units' states, its OS
+//! update log and its lab packages, and compares those too; a `--check` playbook must leave
+//! them as they were, and no playbook may change the jumphost's packages (the hosts' apt and
+//! dpkg state is their own). See tests/lab_conformance/README.md.
 //! Needs root (the lab); skips without it.
 
 mod lab_support;
@@ -25,13 +27,27 @@ use support::{Outcome, TempDir, isolated_env, repo_root, roller_bin, venv};
 const HOSTS: [&str; 3] = ["broker1.lab.test", "broker2.lab.test", "broker3.lab.test"];
 
 /// Result fields that differ between two runs on real hosts whatever the tool: times,
-/// inode numbers, process ids, durations.
-const VOLATILE: &[&str] = &["atime", "mtime", "ctime", "inode", "elapsed", "MainPID"];
+/// inode numbers, process ids, durations, cache times.
+const VOLATILE: &[&str] = &[
+    "atime",
+    "mtime",
+    "ctime",
+    "inode",
+    "elapsed",
+    "MainPID",
+    // apt: when the lab's package lists were last fetched.
+    "cache_update_time",
+];
 
-/// Forgets VOLATILE fields, and the names of temporary files (each tool stages a copy's
-/// content in a temporary file of its own choosing and reports it as `src`).
+/// Forgets VOLATILE fields, stat's inode generation, and the names of temporary files
+/// (each tool stages a copy's content in a temporary file of its own choosing and reports
+/// it as `src`).
 fn normalize(v: &mut Json) {
     strip_keys(v, VOLATILE);
+    // stat's `version` is the inode's generation number, new for every file created.
+    if let Some(Json::Object(st)) = v.get_mut("stat") {
+        st.remove("version");
+    }
     if let Json::Object(m) = v
         && let Some(Json::String(src)) = m.get("src")
         && (src.contains("/.ansible/tmp/") || src.contains("/.roller."))
@@ -144,6 +160,17 @@ fn host_state(lab: &Lab) -> BTreeMap<String, Vec<String>> {
                 .lines()
                 .count();
             lines.push(format!("os updates run: {updates}"));
+            // The lab's packages (tests/lab/lib/apt.sh) and what they installed.
+            let packages = lab.ssh(
+                host,
+                "dpkg-query -W -f='${Package} ${Version} ${Status}\\n' 'lab-*' 2>/dev/null; \
+                 for f in /srv/lab-pkg/*; do [ -e \"$f\" ] && echo \"$f: $(cat \"$f\")\"; done; true",
+            );
+            lines.extend(
+                String::from_utf8_lossy(&packages.stdout)
+                    .lines()
+                    .map(|l| format!("package: {l}")),
+            );
             (host.to_string(), lines)
         })
         .collect()
@@ -188,11 +215,21 @@ fn run_all(
     env: &[(String, String)],
 ) -> Vec<(Outcome, BTreeMap<String, Vec<String>>)> {
     let mut lab = Lab::up(&["--no-kafka", "--outage", "1"]);
+    let mut state = host_state(&lab);
     let results = books
         .iter()
         .map(|b| {
             let outcome = run(tool, b, env);
-            (outcome, host_state(&lab))
+            let after = host_state(&lab);
+            if b.args.iter().any(|a| a == "--check" || a == "-C") {
+                assert_eq!(
+                    state, after,
+                    "{tool:?}: {} (check mode) changed a host",
+                    b.name
+                );
+            }
+            state = after.clone();
+            (outcome, after)
         })
         .collect();
     let leftovers = lab.down();
@@ -233,8 +270,14 @@ fn modules_on_real_hosts_behave_like_ansible() {
     // One environment (and config file path, which -v prints) for both tools.
     let scratch = TempDir::new("lab-conformance");
     let env = env(scratch.path());
+    let dpkg_status = || std::fs::read("/var/lib/dpkg/status").unwrap_or_default();
+    let jumphost_packages = dpkg_status();
     let ansible = run_all(Tool::Ansible, &books, &env);
     let roller = run_all(Tool::Roller, &books, &env);
+    assert!(
+        dpkg_status() == jumphost_packages,
+        "the jumphost's /var/lib/dpkg/status changed: lab hosts must change only their own packages"
+    );
     let known = known_differences();
     let mut failures = Vec::new();
     for (book, ((a, a_state), (r, r_state))) in books.iter().zip(ansible.iter().zip(&roller)) {

@@ -1,7 +1,8 @@
-//! Issue 5's acceptance test: a real team's rolling server update playbook
+//! Issue 5's acceptance tests: a real team's rolling server update playbook
 //! (tests/fixtures/lab/issue5_rolling_update.yml, unmodified, with a `confluent.kafka_broker`
-//! role providing `health_check.yml`) against the lab's brokers, with ansible-playbook and
-//! with roller, each on a freshly booted lab. Both must roll every broker in turn (stopped,
+//! role providing `health_check.yml`), and roller's bundled playbooks/rolling_update.yml,
+//! against the lab's brokers, with ansible-playbook and with roller, each on a freshly
+//! booted lab. Both must roll every broker in turn (stopped,
 //! updated, rebooted into a new boot, started), never with two brokers' services down at
 //! once, and print the same results and PLAY RECAP. `--check` first, with both tools:
 //! nothing may change on any host, and the recaps (changed counts) must be equal.
@@ -18,7 +19,14 @@ use support::conformance::{compare_runs_normalized, parse, strip_keys};
 use support::{Outcome, TempDir, isolated_env, repo_root, roller_bin, venv};
 
 const BROKERS: [&str; 3] = ["broker1.lab.test", "broker2.lab.test", "broker3.lab.test"];
-const PLAYBOOK: &str = "tests/fixtures/lab/issue5_rolling_update.yml";
+/// The team's playbook, unmodified.
+const TEAM_PLAYBOOK: &[&str] = &["tests/fixtures/lab/issue5_rolling_update.yml"];
+/// roller's bundled rolling update, with the lab's OS update command.
+const BUNDLED_PLAYBOOK: &[&str] = &[
+    "playbooks/rolling_update.yml",
+    "-e",
+    "rolling_update_command='/sbin/huk-server-update --batch --force --no-reboot'",
+];
 
 #[derive(Clone, Copy)]
 enum Tool {
@@ -26,7 +34,7 @@ enum Tool {
     Roller,
 }
 
-fn run(tool: Tool, check: bool, env: &[(String, String)]) -> Outcome {
+fn run(tool: Tool, playbook: &[&str], check: bool, env: &[(String, String)]) -> Outcome {
     let mut cmd = match tool {
         Tool::Ansible => Command::new(venv().join("bin/ansible-playbook")),
         Tool::Roller => {
@@ -35,7 +43,7 @@ fn run(tool: Tool, check: bool, env: &[(String, String)]) -> Outcome {
             c
         }
     };
-    cmd.args(["-i", "inventories/lab/hosts.yml", PLAYBOOK]);
+    cmd.args(["-i", "inventories/lab/hosts.yml"]).args(playbook);
     if check {
         cmd.arg("--check");
     }
@@ -70,9 +78,9 @@ fn host_facts(lab: &Lab, host: &str) -> (String, String, bool) {
 }
 
 /// --check with TOOL changes nothing on any host; returns its output.
-fn preview(lab: &Lab, tool: Tool, env: &[(String, String)]) -> Outcome {
+fn preview(lab: &Lab, tool: Tool, playbook: &[&str], env: &[(String, String)]) -> Outcome {
     let before: Vec<_> = BROKERS.iter().map(|h| host_facts(lab, h)).collect();
-    let out = run(tool, true, env);
+    let out = run(tool, playbook, true, env);
     succeeded("--check", &out);
     let after: Vec<_> = BROKERS.iter().map(|h| host_facts(lab, h)).collect();
     assert_eq!(before, after, "--check changed a host:\n{}", out.stdout);
@@ -80,10 +88,10 @@ fn preview(lab: &Lab, tool: Tool, env: &[(String, String)]) -> Outcome {
 }
 
 /// The real run with TOOL on a fresh lab: every broker rolled, one at a time.
-fn roll(tool: Tool, env: &[(String, String)]) -> Outcome {
+fn roll(tool: Tool, playbook: &[&str], env: &[(String, String)]) -> Outcome {
     let mut lab = Lab::up(&["--no-kafka", "--outage", "1"]);
     let before: Vec<String> = BROKERS.iter().map(|h| lab.boot_id(h)).collect();
-    let out = run(tool, false, env);
+    let out = run(tool, playbook, false, env);
     succeeded("the rolling update", &out);
     for (host, old) in BROKERS.iter().zip(&before) {
         assert_ne!(&lab.boot_id(host), old, "{host} was not rebooted");
@@ -114,18 +122,22 @@ fn normalize(v: &mut Json) {
     strip_keys(v, &["elapsed"]);
 }
 
-#[test]
-fn the_teams_rolling_update_runs_unmodified_like_ansible_playbook() {
-    if !running_as_root("the_teams_rolling_update_runs_unmodified_like_ansible_playbook") {
-        return;
-    }
-    let scratch = TempDir::new("rolling-update");
+/// --check with both tools on one lab (nothing changes, equal recaps), then the real roll
+/// with each tool on a fresh lab (every broker rolled one at a time, equal results).
+fn rolls_like_ansible_playbook(label: &str, playbook: &[&str]) {
+    let scratch = TempDir::new(label);
     let env = isolated_env(scratch.path(), &[("NO_COLOR", "1")]);
 
-    let mut lab = Lab::up(&["--no-kafka", "--outage", "1"]);
-    let ansible_check = preview(&lab, Tool::Ansible, &env);
-    let roller_check = preview(&lab, Tool::Roller, &env);
-    assert_eq!(lab.down(), "", "lab down left things behind");
+    let (ansible_check, roller_check) = {
+        // The lab (and its lock) ends with this block, before the next lab comes up.
+        let mut lab = Lab::up(&["--no-kafka", "--outage", "1"]);
+        let both = (
+            preview(&lab, Tool::Ansible, playbook, &env),
+            preview(&lab, Tool::Roller, playbook, &env),
+        );
+        assert_eq!(lab.down(), "", "lab down left things behind");
+        both
+    };
     assert_eq!(
         parse(&ansible_check.stdout).recap,
         parse(&roller_check.stdout).recap,
@@ -134,12 +146,28 @@ fn the_teams_rolling_update_runs_unmodified_like_ansible_playbook() {
         roller_check.stdout
     );
 
-    let ansible = roll(Tool::Ansible, &env);
-    let roller = roll(Tool::Roller, &env);
+    let ansible = roll(Tool::Ansible, playbook, &env);
+    let roller = roll(Tool::Roller, playbook, &env);
     if let Some(diff) = compare_runs_normalized(&ansible, &roller, &normalize) {
         panic!(
             "roller's run differs from ansible-playbook's:\n{diff}\n\nroller's output:\n{}",
             roller.stdout
         );
     }
+}
+
+#[test]
+fn the_teams_rolling_update_runs_unmodified_like_ansible_playbook() {
+    if !running_as_root("the_teams_rolling_update_runs_unmodified_like_ansible_playbook") {
+        return;
+    }
+    rolls_like_ansible_playbook("team-rolling-update", TEAM_PLAYBOOK);
+}
+
+#[test]
+fn the_bundled_rolling_update_rolls_like_ansible_playbook() {
+    if !running_as_root("the_bundled_rolling_update_rolls_like_ansible_playbook") {
+        return;
+    }
+    rolls_like_ansible_playbook("bundled-rolling-update", BUNDLED_PLAYBOOK);
 }

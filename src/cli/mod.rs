@@ -1,5 +1,6 @@
 //! The `roller` command line.
 
+pub mod become_pass;
 pub mod exit;
 pub mod extra_vars;
 pub mod inventory;

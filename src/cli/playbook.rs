@@ -58,9 +58,19 @@ pub struct PlaybookArgs {
     /// How to become (sudo, su, ...).
     #[arg(long = "become-method", value_name = "METHOD")]
     pub become_method: Option<String>,
-    /// Ask for the privilege escalation password (read from the terminal).
+    /// Ask for the privilege escalation password (on the terminal, without echo).
     #[arg(short = 'K', long = "ask-become-pass")]
     pub ask_become_pass: bool,
+    /// Read the privilege escalation password from this file (its first line).
+    #[arg(
+        long = "become-password-file",
+        visible_alias = "become-pass-file",
+        value_name = "BECOME_PASSWORD_FILE"
+    )]
+    pub become_password_file: Option<String>,
+    /// Not supported: roller does not do SSH password authentication.
+    #[arg(short = 'k', long = "ask-pass", hide = true)]
+    pub ask_pass: bool,
     /// Connect as this user.
     #[arg(short = 'u', long = "user", value_name = "REMOTE_USER")]
     pub user: Option<String>,
@@ -150,6 +160,26 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
         .first()
         .and_then(|b| b.path.parent().map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("."));
+    if args.ask_pass {
+        return Err(CliError::options(
+            "-k/--ask-pass: roller does not do SSH password authentication. Use keys (ssh-agent, --private-key, ansible_ssh_private_key_file) or GSSAPI (Kerberos).",
+        ));
+    }
+    let listing = args.list_hosts || args.list_tasks || args.list_tags;
+    let become_password = if listing {
+        None
+    } else if args.ask_become_pass {
+        super::become_pass::ask("BECOME password: ")
+            .map_err(|e| CliError::error(format!("could not read the become password: {e}")))?
+    } else if let Some(path) = &args.become_password_file {
+        super::become_pass::from_file(path).map_err(|e| {
+            CliError::error(format!(
+                "could not read the become password file {path}: {e}"
+            ))
+        })?
+    } else {
+        None
+    };
     let opts = RunOptions {
         check: args.check,
         diff: args.diff,
@@ -161,6 +191,7 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
         become_: args.become_,
         become_user: args.become_user.clone(),
         become_method: args.become_method.clone(),
+        become_password,
         remote_user: args.user.clone().or(config.remote_user.clone()),
         private_key: args.private_key.clone(),
         connection: args.connection.clone(),

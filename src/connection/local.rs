@@ -5,7 +5,8 @@ use std::process::Stdio;
 use async_trait::async_trait;
 use tokio::io::AsyncWriteExt;
 
-use super::{Command, Connection, ConnectionError, Output, shell_quote};
+use super::escalation::{Escalation, wipe};
+use super::{Command, Connection, ConnectionError, Output, with_environment};
 
 #[derive(Debug, Default)]
 pub struct Local;
@@ -21,55 +22,69 @@ impl Connection for Local {
     }
 
     async fn run(&self, cmd: &Command) -> Result<Output, ConnectionError> {
-        let mut argv: Vec<String> = vec!["/bin/sh".into(), "-c".into(), cmd.script.clone()];
-        if let Some(b) = &cmd.become_
-            && b.user != current_user()
-        {
-            // Non-interactive sudo: a password prompt would hang the run.
-            argv = vec![
-                "sudo".into(),
-                "-n".into(),
-                "-H".into(),
-                "-u".into(),
-                b.user.clone(),
-                "/bin/sh".into(),
-                "-c".into(),
-                cmd.script.clone(),
-            ];
+        match &cmd.become_ {
+            Some(b) if b.needed(Some(&current_user())) => {
+                // The become mediator, as over SSH: the password line and the command
+                // (environment included) on its stdin, nothing in argv or environment.
+                let e = Escalation::new(b, &with_environment(cmd), cmd.stdin.as_deref());
+                let out = spawn(&e.script, &[], Some(e.full_stdin()), cmd.timeout).await?;
+                e.result(out).map_err(|r| r.into_error(b.method))
+            }
+            _ => spawn(&cmd.script, &cmd.env, cmd.stdin.clone(), cmd.timeout).await,
         }
-        let mut command = tokio::process::Command::new(&argv[0]);
-        command
-            .args(&argv[1..])
-            .envs(cmd.env.iter().map(|(k, v)| (k, v)))
-            .stdin(if cmd.stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let mut child = command.spawn().map_err(|e| {
-            ConnectionError::Unreachable(format!("could not start {}: {e}", shell_quote(&argv[0])))
-        })?;
-        if let Some(input) = &cmd.stdin
-            && let Some(mut stdin) = child.stdin.take()
-        {
-            // A command that does not read its input closes the pipe early: not an error.
-            let _ = stdin.write_all(input).await;
-        }
-        let wait = child.wait_with_output();
-        let out = match cmd.timeout {
-            Some(t) => tokio::time::timeout(t, wait)
-                .await
-                .map_err(|_| ConnectionError::Timeout(t.as_secs()))?,
-            None => wait.await,
-        }
-        .map_err(|e| ConnectionError::Unreachable(e.to_string()))?;
-        Ok(Output {
-            rc: out.status.code().unwrap_or(-1),
-            stdout: out.stdout,
-            stderr: out.stderr,
-        })
     }
+}
+
+/// Run `/bin/sh -c SCRIPT` with `env` and `stdin` (written concurrently with reading the
+/// output, then wiped: it may hold a password).
+async fn spawn(
+    script: &str,
+    env: &[(String, String)],
+    stdin: Option<Vec<u8>>,
+    timeout: Option<std::time::Duration>,
+) -> Result<Output, ConnectionError> {
+    let mut command = tokio::process::Command::new("/bin/sh");
+    command
+        .arg("-c")
+        .arg(script)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = command
+        .spawn()
+        .map_err(|e| ConnectionError::Unreachable(format!("could not start /bin/sh: {e}")))?;
+    let writer = match (stdin, child.stdin.take()) {
+        (Some(mut input), Some(mut pipe)) => Some(tokio::spawn(async move {
+            // A command that does not read its input closes the pipe early: not an error.
+            let _ = pipe.write_all(&input).await;
+            wipe(&mut input);
+        })),
+        (Some(mut input), None) => {
+            wipe(&mut input);
+            None
+        }
+        _ => None,
+    };
+    let wait = child.wait_with_output();
+    let out = match timeout {
+        Some(t) => tokio::time::timeout(t, wait)
+            .await
+            .map_err(|_| ConnectionError::Timeout(t.as_secs())),
+        None => Ok(wait.await),
+    };
+    if let Some(w) = writer {
+        w.abort();
+    }
+    let out = out?.map_err(|e| ConnectionError::Unreachable(e.to_string()))?;
+    Ok(Output {
+        rc: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: out.stderr,
+    })
 }

@@ -1,6 +1,7 @@
 //! How roller reaches a host: run a command, send a file. Modules are written against this
 //! trait only, so one implementation of a module serves every connection.
 
+pub mod escalation;
 pub mod local;
 pub mod ssh;
 pub mod ssh_channel;
@@ -10,14 +11,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-/// Privilege escalation for one command.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Become {
-    pub user: String,
-    pub method: String,
-}
+pub use escalation::{Become, Method, Secret};
 
 /// A command to run on a host through `/bin/sh -c`.
+///
+/// With `become_`, the script runs as another user through the become mediator
+/// (`escalation`), which every connection uses the same way.
 #[derive(Debug, Clone, Default)]
 pub struct Command {
     pub script: String,
@@ -59,6 +58,9 @@ pub enum ConnectionError {
     Unreachable(String),
     #[error("the command timed out after {0} seconds")]
     Timeout(u64),
+    /// Privilege escalation refused (wrong or missing password): the command did not run.
+    #[error("{0}")]
+    Become(String),
 }
 
 #[async_trait]
@@ -99,6 +101,16 @@ pub trait Connection: Send + Sync {
         }
         Ok(())
     }
+}
+
+/// `environment:` as exports at the top of the script (values never reach argv).
+pub fn with_environment(cmd: &Command) -> String {
+    let mut s = String::new();
+    for (k, v) in &cmd.env {
+        s.push_str(&format!("export {k}={}\n", shell_quote(v)));
+    }
+    s.push_str(&cmd.script);
+    s
 }
 
 /// Quote a word for POSIX sh.

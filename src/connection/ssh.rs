@@ -1,9 +1,9 @@
 //! The SSH connection: the system's OpenSSH through the `openssh` crate, one multiplexed
 //! master per host, reused by every task and re-established when it drops (a reboot).
 //!
-//! Scripts travel on stdin, never in the remote argv (where `ps` would show secrets): the
-//! remote side runs a fixed bootstrap that reads the script's length, then the script, and
-//! leaves the rest of stdin to the script.
+//! Scripts travel on the persistent channel's stdin (ssh_channel.rs), never in the remote
+//! argv (where `ps` would show secrets); `become` goes through the mediator of
+//! escalation.rs, with the password as the channel frame's secret.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,15 +11,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use openssh::{KnownHosts, Session, SessionBuilder};
-use tokio::io::AsyncWriteExt;
 use tokio::sync::Mutex;
 
+use super::escalation::Escalation;
 use super::ssh_channel::{Channel, ChannelError};
 use super::ssh_options::{SshTarget, config_text};
-use super::{Command, Connection, ConnectionError, Output};
-
-/// Reads `<length>\n<script>` from stdin and runs the script with the rest of stdin.
-const BOOTSTRAP: &str = r#"read -r n; s=$(head -c "$n"); eval "$s""#;
+use super::{Command, Connection, ConnectionError, Output, Secret};
 
 pub struct Ssh {
     target: SshTarget,
@@ -102,51 +99,6 @@ impl Ssh {
         *guard = Some(session.clone());
         Ok(session)
     }
-
-    async fn run_once(&self, cmd: &Command) -> Result<Output, ConnectionError> {
-        let session = self.session().await?;
-        let script = with_environment(cmd);
-        // `shell` escapes one level for the login shell sshd starts; `sh -c` gets the rest.
-        let remote_cmd = match &cmd.become_ {
-            Some(b) if Some(&b.user) != self.target.user.as_ref() => format!(
-                "sudo -n -H -u {} -- sh -c {}",
-                super::shell_quote(&b.user),
-                super::shell_quote(BOOTSTRAP)
-            ),
-            _ => BOOTSTRAP.to_string(),
-        };
-        let mut remote = session.shell(remote_cmd);
-        remote
-            .stdin(openssh::Stdio::piped())
-            .stdout(openssh::Stdio::piped())
-            .stderr(openssh::Stdio::piped());
-        let mut child = remote.spawn().await.map_err(|e| unreachable(&e))?;
-        if let Some(mut stdin) = child.stdin().take() {
-            let mut payload = format!("{}\n", script.len()).into_bytes();
-            payload.extend_from_slice(script.as_bytes());
-            if let Some(data) = &cmd.stdin {
-                payload.extend_from_slice(data);
-            }
-            // A script that does not read its input closes the pipe early: not an error.
-            let _ = stdin.write_all(&payload).await;
-            drop(stdin);
-        }
-        let out = child
-            .wait_with_output()
-            .await
-            .map_err(|e| unreachable(&e))?;
-        let rc = out.status.code().unwrap_or(-1);
-        if rc == 255 && session.check().await.is_err() {
-            return Err(ConnectionError::Unreachable(
-                "the SSH connection was lost during the command".into(),
-            ));
-        }
-        Ok(Output {
-            rc,
-            stdout: out.stdout,
-            stderr: out.stderr,
-        })
-    }
 }
 
 impl Ssh {
@@ -163,75 +115,34 @@ impl Ssh {
     }
 }
 
-/// `environment:` as exports at the top of the script (values never reach argv).
-fn with_environment(cmd: &Command) -> String {
-    let mut s = String::new();
-    for (k, v) in &cmd.env {
-        s.push_str(&format!("export {k}={}\n", super::shell_quote(v)));
-    }
-    s.push_str(&cmd.script);
-    s
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        out.push_str(&format!(": {s}"));
-        cur = s.source();
-    }
-    out
-}
-
-fn unreachable(e: &openssh::Error) -> ConnectionError {
-    ConnectionError::Unreachable(error_chain(e))
-}
-
 #[async_trait]
 impl Connection for Ssh {
     async fn run(&self, cmd: &Command) -> Result<Output, ConnectionError> {
-        match self.channel_frame(cmd) {
-            Some((script, stdin)) => self.run_on_channel(&script, &stdin, cmd.timeout).await,
-            None => self.run_on_session(cmd).await,
+        let script = super::with_environment(cmd);
+        match &cmd.become_ {
+            Some(b) if b.needed(self.target.user.as_deref()) => {
+                // The mediator runs as the login user; the password is the channel
+                // frame's secret, the command its stdin.
+                let e = Escalation::new(b, &script, cmd.stdin.as_deref());
+                let out = self
+                    .run_on_channel(&e.script, &e.stdin, e.password.as_ref(), cmd.timeout)
+                    .await?;
+                e.result(out).map_err(|r| r.into_error(b.method))
+            }
+            _ => {
+                let stdin = cmd.stdin.as_deref().unwrap_or_default();
+                self.run_on_channel(&script, stdin, None, cmd.timeout).await
+            }
         }
     }
 }
 
 impl Ssh {
-    /// What the channel runs for `cmd`: the script and its stdin. Becoming another user
-    /// feeds the script to `sudo ... sh -s`, so a command that needs its own stdin as well
-    /// takes a session of its own (None).
-    fn channel_frame(&self, cmd: &Command) -> Option<(String, Vec<u8>)> {
-        let script = with_environment(cmd);
-        match &cmd.become_ {
-            Some(b) if Some(&b.user) != self.target.user.as_ref() => match &cmd.stdin {
-                None => Some((
-                    format!(
-                        "exec sudo -n -H -u {} -- sh -s",
-                        super::shell_quote(&b.user)
-                    ),
-                    script.into_bytes(),
-                )),
-                Some(_) => None,
-            },
-            _ => Some((script, cmd.stdin.clone().unwrap_or_default())),
-        }
-    }
-
-    async fn run_on_session(&self, cmd: &Command) -> Result<Output, ConnectionError> {
-        let work = self.run_once(cmd);
-        match cmd.timeout {
-            Some(t) => tokio::time::timeout(t, work)
-                .await
-                .map_err(|_| ConnectionError::Timeout(t.as_secs()))?,
-            None => work.await,
-        }
-    }
-
     async fn run_on_channel(
         &self,
         script: &str,
         stdin: &[u8],
+        secret: Option<&Secret>,
         timeout: Option<Duration>,
     ) -> Result<Output, ConnectionError> {
         let mut guard = self.channel.lock().await;
@@ -254,7 +165,7 @@ impl Ssh {
                     let _ = s.command("sh").arg("-c").arg(line).status().await;
                 }
             };
-            match channel.exec(script, stdin, timeout, kill).await {
+            match channel.exec(script, stdin, secret, timeout, kill).await {
                 Ok(out) => return Ok(out),
                 Err(ChannelError::Timeout(t)) => return Err(ConnectionError::Timeout(t)),
                 Err(ChannelError::NotStarted(m)) => {

@@ -3,7 +3,9 @@
 //! the command itself costs instead of a new SSH session each time.
 //!
 //! Protocol (documented in docs/connection.md):
-//! - request: `<id> <script length> <stdin length>\n`, then the script, then its stdin;
+//! - request: `<id> <script length> <stdin length> <secret length>\n`, then the script,
+//!   its stdin and the secret (a become password: kept in a shell variable, never in a
+//!   file, and given to the script as the first line of its stdin);
 //! - the target answers `S <id> <pid>\n` when the command starts (so that a timeout can
 //!   kill it without killing the channel), then `R <id> <rc> <stdout length> <stderr
 //!   length>\n` followed by stdout and stderr.
@@ -24,10 +26,16 @@ const PROGRAM: &str = r#"u=$(umask)
 umask 077
 d=$(mktemp -d) || exit 1
 trap 'rm -rf "$d"' EXIT HUP TERM
-while IFS=' ' read -r id slen ilen; do
+while IFS=' ' read -r id slen ilen plen; do
   head -c "$slen" > "$d/s"
   head -c "$ilen" > "$d/i"
-  (umask "$u"; exec sh "$d/s") < "$d/i" > "$d/o" 2> "$d/e" &
+  if [ "${plen:-0}" -gt 0 ]; then
+    pw=$(head -c "$plen")
+    { printf '%s\n' "$pw"; exec cat "$d/i"; } | (umask "$u"; exec sh "$d/s") > "$d/o" 2> "$d/e" &
+    pw=
+  else
+    (umask "$u"; exec sh "$d/s") < "$d/i" > "$d/o" 2> "$d/e" &
+  fi
   pid=$!
   printf 'S %s %s\n' "$id" "$pid"
   wait "$pid"
@@ -98,6 +106,7 @@ impl Channel {
         &mut self,
         script: &str,
         stdin: &[u8],
+        secret: Option<&super::Secret>,
         timeout: Option<Duration>,
         kill: K,
     ) -> Result<Output, ChannelError>
@@ -113,21 +122,23 @@ impl Channel {
         self.in_flight = true;
         let id = self.next_id;
         self.next_id += 1;
-        let mut frame = format!("{id} {} {}\n", script.len(), stdin.len()).into_bytes();
+        let secret = secret.map(|s| s.expose()).unwrap_or_default();
+        let mut frame =
+            format!("{id} {} {} {}\n", script.len(), stdin.len(), secret.len()).into_bytes();
         frame.extend_from_slice(script.as_bytes());
         frame.extend_from_slice(stdin);
+        frame.extend_from_slice(secret);
         let not_started = |e: ChannelError| match e {
             ChannelError::Broken(m) => ChannelError::NotStarted(m),
             other => other,
         };
-        self.stdin
-            .write_all(&frame)
-            .await
-            .map_err(|e| not_started(broken(e)))?;
-        self.stdin
-            .flush()
-            .await
-            .map_err(|e| not_started(broken(e)))?;
+        if let Err(e) = self.stdin.write_all(&frame).await {
+            super::escalation::wipe(&mut frame);
+            return Err(not_started(broken(e)));
+        }
+        let flushed = self.stdin.flush().await;
+        super::escalation::wipe(&mut frame);
+        flushed.map_err(|e| not_started(broken(e)))?;
         let started = self.line().await.map_err(not_started)?;
         let pid: u32 = match started.as_slice() {
             [s, i, pid] if s == "S" && *i == id.to_string() => pid.parse().map_err(broken)?,

@@ -15,6 +15,48 @@ use crate::connection::{Command, Connection, ConnectionError, Output};
 use crate::template::{Templar, VarContext};
 use crate::vars::{Key, Value};
 
+/// Connection settings Ansible has and roller does not: the host is UNREACHABLE with a
+/// message that names it and says what to use instead (never a silent fallback).
+fn unsupported(host: &str, kind: &str, var: &dyn Fn(&[&str]) -> Option<String>) -> Option<String> {
+    const CONNECTIONS: &[&str] = &[
+        "local",
+        "ansible.builtin.local",
+        "ssh",
+        "ansible.builtin.ssh",
+        "smart",
+        "paramiko",
+        "paramiko_ssh",
+        "ansible.builtin.paramiko_ssh",
+    ];
+    if !CONNECTIONS.contains(&kind) {
+        return Some(format!(
+            "{host}: roller has no '{kind}' connection (ansible_connection): it reaches hosts over ssh (OpenSSH) or local only."
+        ));
+    }
+    if kind.ends_with("local") {
+        return None;
+    }
+    for name in [
+        "ansible_password",
+        "ansible_ssh_pass",
+        "ansible_ssh_password",
+    ] {
+        if var(&[name]).is_some() {
+            return Some(format!(
+                "{host}: {name} is set, but roller does not do SSH password authentication. Use keys (ssh-agent, ansible_ssh_private_key_file or --private-key) or GSSAPI (Kerberos), and remove {name}."
+            ));
+        }
+    }
+    if let Some(shell) = var(&["ansible_shell_type"])
+        && matches!(shell.as_str(), "powershell" | "cmd")
+    {
+        return Some(format!(
+            "{host}: ansible_shell_type '{shell}' is not supported: roller runs a POSIX shell (/bin/sh) on its targets."
+        ));
+    }
+    None
+}
+
 /// A connection roller does not have; every command is unreachable with the reason.
 struct Unsupported(String);
 
@@ -77,8 +119,11 @@ impl Connections {
                     "ssh".into()
                 }
             });
+        if let Some(why) = unsupported(host, &kind, &var) {
+            return Arc::new(Unsupported(why));
+        }
         match kind.as_str() {
-            "local" => Arc::new(Local),
+            "local" | "ansible.builtin.local" => Arc::new(Local),
             "ssh" | "smart" | "paramiko" | "ansible.builtin.ssh" => {
                 let mut options = Vec::new();
                 for args in ["ansible_ssh_common_args", "ansible_ssh_extra_args"] {

@@ -18,7 +18,7 @@ if [ -r /etc/os-release ]; then . /etc/os-release; echo "os_id=$ID"; echo "os_li
 ip -4 route get 198.18.0.1 2>/dev/null | sed -n 's/.* dev \([^ ]*\).* src \([^ ]*\).*/ipv4_iface=\1\nipv4_address=\2/p'
 "#;
 
-fn family(id: &str, like: &str) -> &'static str {
+pub(crate) fn family(id: &str, like: &str) -> &'static str {
     let any = |names: &[&str]| {
         names
             .iter()
@@ -52,7 +52,10 @@ fn distribution(id: &str) -> String {
 /// Gather facts; keys without the `ansible_` prefix, as in `ansible_facts`.
 pub async fn gather(conn: &dyn Connection) -> Result<Map, String> {
     let out = conn
-        .run(&Command::new(SCRIPT))
+        .run(&Command::new(format!(
+            "{SCRIPT}\n{}",
+            crate::modules::pkg_mgr::probe_script()
+        )))
         .await
         .map_err(|e| e.to_string())?;
     let text = out.stdout_text();
@@ -77,7 +80,16 @@ pub async fn gather(conn: &dyn Connection) -> Result<Map, String> {
     );
     put("user_dir", Value::Str(get("user_dir")));
     let id = get("os_id");
-    put("os_family", Value::Str(family(&id, &get("os_like")).into()));
+    let os_family = family(&id, &get("os_like"));
+    put("os_family", Value::Str(os_family.into()));
+    let fields: std::collections::HashMap<String, String> = raw
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    put(
+        "pkg_mgr",
+        Value::Str(crate::modules::pkg_mgr::decide(&fields, os_family)),
+    );
     put("distribution", Value::Str(distribution(&id)));
     let version = get("os_version");
     put("distribution_version", Value::Str(version.clone()));

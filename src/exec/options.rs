@@ -15,6 +15,8 @@ pub struct RunOptions {
     pub become_: bool,
     pub become_user: Option<String>,
     pub become_method: Option<String>,
+    /// `-K` or `--become-password-file` (inventory variables take precedence).
+    pub become_password: Option<crate::connection::Secret>,
     pub remote_user: Option<String>,
     pub private_key: Option<String>,
     pub connection: Option<String>,
@@ -36,6 +38,7 @@ impl Default for RunOptions {
             become_: false,
             become_user: None,
             become_method: None,
+            become_password: None,
             remote_user: None,
             private_key: None,
             connection: None,

@@ -352,6 +352,8 @@ impl<'a> PlayRun<'a> {
                     self.run.set_facts_gathered(&h, f);
                     let mut r = Map::new();
                     r.insert("changed".into(), Value::Bool(false));
+                    // As Ansible's setup result: not shown at -v.
+                    r.insert("_ansible_verbose_override".into(), Value::Bool(true));
                     Outcome::new(&h, r)
                 }
                 Err(e) => {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::conditions::{as_conditions, first_false};
 use super::outcome::Outcome;
-use crate::connection::{Become, Connection};
+use crate::connection::{Become, Connection, Method};
 use crate::modules::{self, ModuleContext, Plan};
 use crate::output::callback::{Callback, ResultKind, TaskInfo};
 use crate::playbook::model::Task;
@@ -568,9 +568,7 @@ pub fn untrusted(m: &Map) -> Map {
         .filter(|(k, _)| {
             !matches!(
                 k.as_str(),
-                Some(modules::ERROR_CAUSE_KEY)
-                    | Some(modules::ERROR_HEADLINE)
-                    | Some(modules::RAISED)
+                Some(modules::ERROR_HEADLINE) | Some(modules::RAISED)
             )
         })
         .map(|(k, v)| (k.clone(), conv(v)))
@@ -657,25 +655,14 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Attempt
         Ok(None) => env.opts.diff,
         Err(e) => return Attempt::Refused(failed_result(e)),
     };
-    let become_on = match ht.kw_bool(env, "become", ctx) {
-        Ok(Some(v)) => v,
-        Ok(None) => env.opts.become_,
-        Err(e) => return Attempt::Refused(failed_result(e)),
+    let become_ = match resolve_become(env, ht, ctx) {
+        Ok(b) => b,
+        Err(e) => {
+            let mut r = failed_result(format!("Task failed: {e}"));
+            r.shift_remove(&Key::from("changed"));
+            return Attempt::Refused(r);
+        }
     };
-    let become_ = become_on.then(|| Become {
-        user: ht
-            .kw("become_user")
-            .and_then(|v| env.templar.template(v, ctx).ok())
-            .and_then(|v| v.as_str().map(str::to_string))
-            .or_else(|| env.opts.become_user.clone())
-            .unwrap_or_else(|| "root".into()),
-        method: ht
-            .kw("become_method")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .or_else(|| env.opts.become_method.clone())
-            .unwrap_or_else(|| "sudo".into()),
-    });
     let mut envvars = Vec::new();
     for e in ht.task.chain.environment() {
         match env.templar.template(&e, ctx) {
@@ -801,6 +788,103 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Attempt
             r
         }
     })
+}
+
+/// The task's privilege escalation, with Ansible's precedence: connection variables
+/// (`ansible_become*`, and the method's own `ansible_sudo_*`/`ansible_su_*`) over task
+/// keywords over the command line (`-b`, `--become-user`, `--become-method`, `-K`).
+fn resolve_become(
+    env: &TaskEnv,
+    ht: &HostTask,
+    ctx: &VarContext,
+) -> Result<Option<Become>, String> {
+    let var = |names: &[&str]| -> Result<Option<Value>, String> {
+        for n in names {
+            if let Some(v) = ctx.vars.get(&Key::from(*n)) {
+                let v = env.templar.template(v, ctx).map_err(|e| e.to_string())?;
+                if !matches!(v, Value::Null) {
+                    return Ok(Some(v));
+                }
+            }
+        }
+        Ok(None)
+    };
+    let text = |v: Value| crate::output::python_repr::python_str(&v);
+    let kw = |key: &str| -> Result<Option<String>, String> {
+        match ht.kw(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => Ok(Some(text(
+                env.templar.template(v, ctx).map_err(|e| e.to_string())?,
+            ))),
+        }
+    };
+    let on = match var(&["ansible_become"])? {
+        Some(v) => modules::args::to_bool(&v).ok_or_else(|| {
+            "the variable 'ansible_become' has an invalid value, which should be a boolean"
+                .to_string()
+        })?,
+        None => ht.kw_bool(env, "become", ctx)?.unwrap_or(env.opts.become_),
+    };
+    if !on {
+        return Ok(None);
+    }
+    let name = match var(&["ansible_become_method"])? {
+        Some(v) => text(v),
+        None => kw("become_method")?
+            .or_else(|| env.opts.become_method.clone())
+            .unwrap_or_else(|| "sudo".into()),
+    };
+    let Some(method) = Method::parse(&name) else {
+        return Err(format!(
+            "Invalid become method specified: roller has the become methods 'sudo' and 'su', not '{name}'."
+        ));
+    };
+    let m = method.name();
+    let own = |what: &str| {
+        [
+            format!("ansible_become_{what}"),
+            format!("ansible_{m}_{what}"),
+        ]
+    };
+    let by_var = |what: &str| -> Result<Option<String>, String> {
+        let names = own(what);
+        Ok(var(&[names[0].as_str(), names[1].as_str()])?.map(text))
+    };
+    let user = match by_var("user")? {
+        Some(u) => u,
+        None => kw("become_user")?
+            .or_else(|| env.opts.become_user.clone())
+            .unwrap_or_else(|| "root".into()),
+    };
+    let exe = match by_var("exe")? {
+        Some(e) => Some(e),
+        None => kw("become_exe")?,
+    };
+    let flags = match by_var("flags")? {
+        Some(f) => Some(f),
+        None => kw("become_flags")?,
+    };
+    let password = match var(&[
+        "ansible_become_password",
+        "ansible_become_pass",
+        &format!("ansible_{m}_pass"),
+    ])? {
+        Some(v) => Some(crate::connection::Secret::new(text(v))),
+        None => env.opts.become_password.clone(),
+    };
+    if let Some(pw) = &password
+        && pw.expose().iter().any(|b| matches!(b, b'\n' | b'\r' | 0))
+    {
+        return Err("the become password contains a line break or a NUL byte".into());
+    }
+    Ok(Some(Become {
+        user,
+        method,
+        exe,
+        flags,
+        password,
+        prompt_timeout: env.opts.timeout + 2,
+    }))
 }
 
 /// Where `copy src=` and `template src=` look: the role's `files/`/`templates/`, then

@@ -101,3 +101,38 @@ pub fn check_known(args: &Map, known: &[&str]) -> Result<(), ModuleError> {
         supported.join(", ")
     )))
 }
+
+/// An integer argument (Ansible's `int` type: integers, integral floats, digit strings).
+pub fn integer(args: &Map, key: &str) -> Result<Option<i64>, ModuleError> {
+    match get(args, key) {
+        None => Ok(None),
+        Some(Value::Int(i)) => Ok(Some(*i)),
+        Some(Value::Float(f)) if f.fract() == 0.0 => Ok(Some(*f as i64)),
+        Some(v @ (Value::Str(s) | Value::Unsafe(s))) => s.trim().parse().map(Some).map_err(|_| {
+            ModuleError::new(format!(
+                "argument '{key}' is of type {} and we were unable to convert to int: \
+                 {} cannot be converted to an int",
+                v.python_type_name(),
+                crate::output::python_repr::repr(v)
+            ))
+        }),
+        Some(v) => Err(ModuleError::new(format!(
+            "argument '{key}' is of type {} and we were unable to convert to int",
+            v.python_type_name()
+        ))),
+    }
+}
+
+/// ARGS with each alias renamed to its option (`(alias, option)` pairs), as Ansible's
+/// argument spec does before validating.
+pub fn canonical(args: &Map, aliases: &[(&str, &str)]) -> Map {
+    args.iter()
+        .map(|(k, v)| {
+            let name = k.as_str().unwrap_or_default();
+            match aliases.iter().find(|(a, _)| *a == name) {
+                Some((_, option)) => (Key::from(*option), v.clone()),
+                None => (k.clone(), v.clone()),
+            }
+        })
+        .collect()
+}

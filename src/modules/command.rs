@@ -221,8 +221,8 @@ fn exec_error(errno: i64, cmd: &Value) -> ModuleError {
         _ => "Permission denied",
     };
     let mut err = ModuleError::new("Error executing command.");
-    let cause = Value::Str(format!(
-        "[Errno {errno}] {reason}: b'{}'",
+    let headline = Value::Str(format!(
+        "Module failed: Error executing command: [Errno {errno}] {reason}: b'{}'",
         program.replace('\\', "\\\\").replace('\'', "\\'")
     ));
     let line = words
@@ -238,7 +238,7 @@ fn exec_error(errno: i64, cmd: &Value) -> ModuleError {
         ("stdout_lines", Value::List(Vec::new())),
         ("stderr", Value::Str(String::new())),
         ("stderr_lines", Value::List(Vec::new())),
-        (super::ERROR_CAUSE_KEY, cause),
+        (super::ERROR_HEADLINE, headline),
     ]);
     err
 }

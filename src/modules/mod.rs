@@ -6,13 +6,16 @@
 //! forget to honour it.
 
 pub mod add_host;
+pub mod apt;
 pub mod args;
 pub mod assert;
 pub mod clock;
 pub mod command;
 pub mod copy;
+mod deb_version;
 pub mod debug;
 mod digest;
+pub mod dnf;
 pub mod fail;
 pub mod fetch;
 pub mod file;
@@ -20,7 +23,10 @@ mod file_attrs;
 pub mod group_by;
 pub mod include_vars;
 pub mod lineinfile;
+pub mod package;
 pub mod pause;
+pub mod pkg_mgr;
+mod pkg_run;
 pub mod raw;
 pub mod reboot;
 pub mod script;
@@ -76,10 +82,6 @@ pub const CONTROLLER_ONLY: &[&str] = &[
     "reboot",
     "meta",
 ];
-
-/// The result key for what caused a failure, when Ansible's error line names it after the
-/// message (`Error executing command: [Errno 2] ...`); shown, never registered.
-pub const ERROR_CAUSE_KEY: &str = "_ansible_error_cause";
 
 /// A module's decision.
 pub enum Plan {
@@ -160,8 +162,13 @@ impl ModuleError {
 
 impl From<crate::connection::ConnectionError> for ModuleError {
     fn from(e: crate::connection::ConnectionError) -> Self {
-        let mut err = ModuleError::new(e.to_string());
-        err.unreachable = matches!(e, crate::connection::ConnectionError::Unreachable(_));
+        use crate::connection::ConnectionError;
+        let mut err = match &e {
+            // Raised by the connection in Ansible, so reported as "Task failed: ...".
+            ConnectionError::Become(m) => ModuleError::new(format!("Task failed: {m}")),
+            _ => ModuleError::new(e.to_string()),
+        };
+        err.unreachable = matches!(e, ConnectionError::Unreachable(_));
         err
     }
 }
@@ -210,6 +217,9 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "script" => &script::Script,
         "service_facts" => &service_facts::ServiceFacts,
         "uri" => &uri::Uri,
+        "apt" => &apt::Apt,
+        "dnf" | "dnf5" | "yum" => &dnf::Dnf,
+        "package" => &package::Package,
         _ => return None,
     })
 }

@@ -285,18 +285,10 @@ impl DefaultCallback {
         let headline = result
             .get(&Key::from(crate::modules::ERROR_HEADLINE))
             .and_then(Value::as_str);
-        let cause = result
-            .get(&Key::from(crate::modules::ERROR_CAUSE_KEY))
-            .and_then(Value::as_str);
         let text = if let Some(h) = headline {
             format!("Task failed: {h}")
         } else if msg.starts_with("Task failed:") {
             msg
-        } else if let Some(cause) = cause {
-            format!(
-                "Task failed: {kind} failed: {}: {cause}",
-                msg.trim_end_matches('.')
-            )
         } else if msg.is_empty() {
             "Task failed: Action failed.".to_string()
         } else {

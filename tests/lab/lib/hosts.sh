@@ -52,6 +52,7 @@ UNIT
 host_files() { # FQDN SHORT ADDRESS GROUP
   local d; d="$(host_dir "$1")"
   mkdir -p "$d"/{etc-systemd-system/multi-user.target.wants,keytabs,var-log,state,faults,srv}
+  apt_host_files "$d"
   echo "$1" >"$d/fqdn"
   echo "rlab-$2" >"$d/netns"
   echo "$3" >"$d/addr"
@@ -63,6 +64,7 @@ host_files() { # FQDN SHORT ADDRESS GROUP
     kafka_controller) unit=confluent-kcontroller ;;
   esac
   write_unit "$unit" "$d/etc-systemd-system/$unit.service"
+  host_accounts "$d"
   ln -s "../$unit.service" "$d/etc-systemd-system/multi-user.target.wants/$unit.service"
   ssh-keygen -q -t ed25519 -N '' -C "root@$1" -f "$d/ssh_host_ed25519_key"
   cat >"$d/sshd_config" <<CONF
@@ -70,7 +72,7 @@ ListenAddress $3
 Port 22
 HostKey $d/ssh_host_ed25519_key
 PidFile /run/sshd.pid
-AuthorizedKeysFile $lab_dir/ssh/authorized_keys
+AuthorizedKeysFile $lab_dir/ssh/authorized_keys .ssh/authorized_keys
 PermitRootLogin prohibit-password
 PubkeyAuthentication yes
 PasswordAuthentication no
@@ -85,6 +87,45 @@ MaxSessions 100
 AcceptEnv LANG LC_*
 Subsystem sftp /usr/lib/openssh/sftp-server
 CONF
+}
+
+# Accounts for privilege escalation tests (tests/lab_become.rs): the login user `labop`
+# (the lab's SSH key, sudo with a password, NOPASSWD only as `nobody`) and a root password
+# for su. Random per lab, in .lab/accounts/ (mode 600): ansible-playbook and roller are
+# given them like any other secret.
+lab_user=labop
+lab_uid=4242
+accounts_secrets() {
+  local a="$lab_dir/accounts"
+  mkdir -p "$a" && chmod 700 "$a"
+  (umask 077
+    head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$a/$lab_user.password"
+    head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$a/root.password")
+}
+
+# A host's own /etc/passwd, shadow, group and sudoers.d (bind-mounted by host/init), so the
+# jumphost's accounts never change. The user's home is in the host's state directory.
+host_accounts() { # HOST_DIR
+  local d="$1" a="$lab_dir/accounts" e="$1/etc" hash_user hash_root
+  mkdir -p "$e/sudoers.d" "$d/state/home/.ssh"
+  # sshd reads a user's keys as that user: the lab's key, where labop can read it.
+  cp "$lab_dir/ssh/id_ed25519.pub" "$d/state/home/.ssh/authorized_keys"
+  chown -R "$lab_uid:$lab_uid" "$d/state/home"
+  hash_user="$(openssl passwd -6 -stdin <"$a/$lab_user.password")"
+  hash_root="$(openssl passwd -6 -stdin <"$a/root.password")"
+  cp /etc/passwd /etc/group "$e/"
+  (umask 077; cp /etc/shadow "$e/shadow")
+  echo "$lab_user:x:$lab_uid:$lab_uid:lab operator:/var/lib/lab/home:/bin/sh" >>"$e/passwd"
+  echo "$lab_user:x:$lab_uid:" >>"$e/group"
+  echo "$lab_user:$hash_user:19000:0:99999:7:::" >>"$e/shadow"
+  sed -i "s|^root:[^:]*:|root:$hash_root:|" "$e/shadow"
+  chmod 640 "$e/shadow"
+  chgrp shadow "$e/shadow" 2>/dev/null || true
+  cp -a /etc/sudoers.d/. "$e/sudoers.d/"
+  # No lecture: it would be recorded in /var/lib/sudo, which the hosts share.
+  printf '%s\n' "Defaults:$lab_user lecture=never" "$lab_user ALL=(ALL:ALL) ALL" \
+    "$lab_user ALL=(nobody) NOPASSWD: ALL" >"$e/sudoers.d/lab"
+  chmod 440 "$e/sudoers.d/lab"
 }
 
 # The lab's commands that each host sees layered over its /usr (see host/init).
