@@ -131,11 +131,7 @@ fn run(tool: Tool, book: &Book, env: &[(String, String)]) -> Outcome {
         .stdin(std::process::Stdio::null())
         .output()
         .expect("run a playbook");
-    Outcome {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code().unwrap_or(-1),
-    }
+    out.into()
 }
 
 /// What a playbook left on the hosts, per host: one line per /srv entry, then the unit's
