@@ -6,6 +6,7 @@ pub mod config;
 pub mod connection;
 pub mod exec;
 pub mod inventory;
+pub mod kafka;
 pub mod modules;
 pub mod output;
 pub mod playbook;

@@ -22,6 +22,7 @@ pub mod file;
 mod file_attrs;
 pub mod group_by;
 pub mod include_vars;
+pub mod kafka_health;
 pub mod lineinfile;
 pub mod package;
 pub mod pause;
@@ -81,6 +82,7 @@ pub const CONTROLLER_ONLY: &[&str] = &[
     "wait_for_connection",
     "reboot",
     "meta",
+    "kafka_health",
 ];
 
 /// Modules that run on the target behind an action plugin of their own.
@@ -229,6 +231,7 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "apt" => &apt::Apt,
         "dnf" | "dnf5" | "yum" => &dnf::Dnf,
         "package" => &package::Package,
+        "kafka_health" => &kafka_health::KafkaHealth,
         _ => return None,
     })
 }

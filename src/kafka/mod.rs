@@ -1,0 +1,7 @@
+//! Kafka-aware checks from the controller (the jumphost), over the Kafka protocol with
+//! librdkafka: the client configuration, a metadata snapshot of the cluster, and the health
+//! evaluation and roll gate on it. docs/kafka.md describes the rules.
+
+pub mod config;
+pub mod health;
+pub mod metadata;
