@@ -138,3 +138,74 @@ fn health_and_roll_gate_follow_the_brokers() {
     assert!(h["checks"].as_i64().unwrap() >= 2, "{h:#}");
     assert_eq!(lab.down(), "", "lab down left things behind");
 }
+
+/// roller's bundled playbooks/rolling_update.yml with the Kafka gate and health wait on.
+fn bundled_roll(extra: &[&str]) -> (bool, String) {
+    let out = Command::new(roller_bin())
+        .args(["playbook", "-i", "inventories/lab/hosts.yml"])
+        .arg("playbooks/rolling_update.yml")
+        .args([
+            "-e",
+            "rolling_update_command='/sbin/huk-server-update --batch --force --no-reboot'",
+            "-e",
+            "rolling_update_kafka_health=true",
+        ])
+        .args(extra)
+        .current_dir(repo_root())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}\n--- stderr ---\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn bundled_roll_stops_at_the_gate_and_at_an_unhealthy_broker() {
+    if !running_as_root("bundled_roll_stops_at_the_gate_and_at_an_unhealthy_broker") {
+        return;
+    }
+    let mut lab = Lab::up(&[]);
+    let hosts = ["broker1.lab.test", "broker2.lab.test", "broker3.lab.test"];
+    let boots: Vec<String> = hosts.iter().map(|h| lab.boot_id(h)).collect();
+
+    // Broker 3 down: the gate refuses broker 1 before anything is stopped.
+    lab.ssh_ok(hosts[2], "systemctl stop confluent-server");
+    let (ok, out) = bundled_roll(&["-e", "rolling_update_kafka_gate_timeout=1"]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("Broker 1 must not be restarted now"), "{out}");
+    assert!(out.contains("lab.events-"), "{out}");
+    assert_eq!(
+        lab.ssh_ok(hosts[0], "systemctl is-active confluent-server"),
+        "active"
+    );
+    assert_eq!(lab.boot_id(hosts[0]), boots[0], "broker 1 untouched");
+
+    // Broker 2 does not come back in sync: the roll halts after it, broker 3 untouched.
+    lab.ssh_ok(hosts[2], "systemctl start confluent-server");
+    let scratch = TempDir::new("kafka-health-roll");
+    let (h, _) = kafka_health(&scratch, json!({"wait": {"timeout": 20}}));
+    assert_eq!(h["healthy"], true, "{h:#}");
+    let boots: Vec<String> = hosts.iter().map(|h| lab.boot_id(h)).collect();
+    lab_support::run_lab(&["unhealthy", hosts[1]]);
+    let start = Instant::now();
+    let (ok, out) = bundled_roll(&["-e", "rolling_update_kafka_healthy_timeout=5"]);
+    eprintln!("roll halted after {:.1}s", start.elapsed().as_secs_f64());
+    assert!(!ok, "{out}");
+    assert!(out.contains("Kafka cluster unhealthy"), "{out}");
+    assert!(out.contains("brokers not registered: 2"), "{out}");
+    assert_ne!(lab.boot_id(hosts[0]), boots[0], "broker 1 rolled");
+    assert_ne!(lab.boot_id(hosts[1]), boots[1], "broker 2 rolled");
+    assert_eq!(lab.boot_id(hosts[2]), boots[2], "broker 3 untouched");
+    assert_eq!(
+        lab.ssh_ok(hosts[2], "systemctl is-active confluent-server"),
+        "active"
+    );
+    lab.assert_one_service_down_at_a_time(&hosts);
+    assert_eq!(lab.down(), "", "lab down left things behind");
+}

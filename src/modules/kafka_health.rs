@@ -37,7 +37,7 @@ const DESCRIBE_TIMEOUT: Duration = Duration::from_secs(1);
 pub struct KafkaHealth;
 
 /// How long a finished check waits for DescribeConfigs before reporting with the default.
-const DESCRIBE_GRACE: Duration = Duration::from_millis(200);
+const DESCRIBE_GRACE: Duration = Duration::from_millis(50);
 
 /// DescribeConfigs for the topics' min.insync.replicas, running beside the metadata polls:
 /// librdkafka's mock cluster (the lab) never answers it, and a health check must not wait.
