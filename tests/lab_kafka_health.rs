@@ -209,3 +209,55 @@ fn bundled_roll_stops_at_the_gate_and_at_an_unhealthy_broker() {
     lab.assert_one_service_down_at_a_time(&hosts);
     assert_eq!(lab.down(), "", "lab down left things behind");
 }
+
+/// The brokers a Kafka client sees (the lab's own client, `roller-lab-kafka metadata`).
+fn live_brokers() -> Vec<i64> {
+    let dir = lab_support::lab_dir().join("kafka");
+    let out = Command::new(dir.join("roller-lab-kafka"))
+        .arg("metadata")
+        .arg(lab_support::read_trimmed(&dir.join("bootstrap")))
+        .output()
+        .unwrap();
+    let seen: Json = serde_json::from_slice(&out.stdout).unwrap_or(Json::Null);
+    seen.get("brokers").map(ids).unwrap_or_default()
+}
+
+/// Issue 6's benchmark: from "broker back in the ISR" (seen by a client polling every
+/// ~20 ms) to "kafka_health's wait ended healthy" (the roller process, which also runs a
+/// small copy task and exits, so this is an upper bound). Prints a table; goal <= 1 s.
+#[test]
+fn benchmark_back_in_sync_to_healthy() {
+    if !running_as_root("benchmark_back_in_sync_to_healthy") {
+        return;
+    }
+    let mut lab = Lab::up(&[]);
+    let mut rows = Vec::new();
+    for round in 1..=5 {
+        lab.ssh_ok("broker3.lab.test", "systemctl stop confluent-server");
+        assert!(wait_until(Duration::from_secs(5), || !live_brokers().contains(&3)));
+        let scratch = TempDir::new("kafka-health-bench");
+        let waiter = std::thread::spawn(move || {
+            let r = kafka_health(&scratch, json!({"wait": {"timeout": 30}}));
+            (r, Instant::now())
+        });
+        lab.ssh_ok("broker3.lab.test", "systemctl start confluent-server");
+        let mut back = None;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while back.is_none() && Instant::now() < deadline {
+            if live_brokers().contains(&3) {
+                back = Some(Instant::now());
+            }
+        }
+        let back = back.expect("broker 3 back within 10 s");
+        let ((h, _), done) = waiter.join().unwrap();
+        assert_eq!(h["healthy"], true, "{h:#}");
+        let lag = done.saturating_duration_since(back);
+        rows.push((round, lag, h["checks"].clone()));
+    }
+    eprintln!("| round | back in ISR -> health ok (upper bound) | checks |");
+    eprintln!("|---|---|---|");
+    for (round, lag, checks) in &rows {
+        eprintln!("| {round} | {:.3} s | {checks} |", lag.as_secs_f64());
+    }
+    assert_eq!(lab.down(), "", "lab down left things behind");
+}
