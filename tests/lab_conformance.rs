@@ -171,6 +171,16 @@ fn host_state(lab: &Lab) -> BTreeMap<String, Vec<String>> {
                     .lines()
                     .map(|l| format!("package: {l}")),
             );
+            // The lab's rpm packages (tests/lab/lib/rpm.sh) in the host's own rpm database.
+            let rpms = lab.ssh(
+                host,
+                "rpm -qa --qf '%{NAME} %{VERSION}-%{RELEASE}.%{ARCH}\\n' 'lab-rpm-*' 2>&1 | sort",
+            );
+            lines.extend(
+                String::from_utf8_lossy(&rpms.stdout)
+                    .lines()
+                    .map(|l| format!("rpm: {l}")),
+            );
             (host.to_string(), lines)
         })
         .collect()
@@ -237,6 +247,17 @@ fn run_all(
     results
 }
 
+/// The jumphost's rpm databases (Debian's rpm keeps root's in ~/.rpmdb; the lab's hosts
+/// bind their own over /var/lib/rpm): every file's path and content.
+fn rpm_databases() -> Vec<String> {
+    let mut lines = Vec::new();
+    for dir in ["/root/.rpmdb", "/var/lib/rpm"] {
+        lines.push(dir.to_string());
+        tree(Path::new(dir), Path::new(""), &mut lines);
+    }
+    lines
+}
+
 /// tests/lab_conformance/KNOWN_DIFFERENCES: `NAME: reason` per line, `#` comments.
 fn known_differences() -> BTreeMap<String, String> {
     std::fs::read_to_string(conformance_dir().join("KNOWN_DIFFERENCES"))
@@ -272,11 +293,16 @@ fn modules_on_real_hosts_behave_like_ansible() {
     let env = env(scratch.path());
     let dpkg_status = || std::fs::read("/var/lib/dpkg/status").unwrap_or_default();
     let jumphost_packages = dpkg_status();
+    let jumphost_rpms = rpm_databases();
     let ansible = run_all(Tool::Ansible, &books, &env);
     let roller = run_all(Tool::Roller, &books, &env);
     assert!(
         dpkg_status() == jumphost_packages,
         "the jumphost's /var/lib/dpkg/status changed: lab hosts must change only their own packages"
+    );
+    assert!(
+        rpm_databases() == jumphost_rpms,
+        "the jumphost's rpm database changed: lab hosts must change only their own"
     );
     let known = known_differences();
     let mut failures = Vec::new();
