@@ -28,6 +28,7 @@ pub mod package;
 pub mod pause;
 pub mod pkg_mgr;
 mod pkg_run;
+mod rpm_version;
 pub mod raw;
 pub mod reboot;
 pub mod script;
