@@ -36,10 +36,10 @@ impl Module for DnfAction {
         let mut backend = super::args::string(args, "use")?
             .or(super::args::string(args, "use_backend")?)
             .unwrap_or_else(|| "auto".into());
-        if backend == "yum" || backend == "auto" {
-            if let Some(m) = pkg_mgr_fact(cx) {
-                backend = m;
-            }
+        if (backend == "yum" || backend == "auto")
+            && let Some(m) = pkg_mgr_fact(cx)
+        {
+            backend = m;
         }
         if !VALID_BACKENDS.contains(&backend.as_str()) {
             backend = package::detect(cx).await?;
