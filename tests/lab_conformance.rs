@@ -6,8 +6,8 @@
 //! and leave the hosts in the same state: after each playbook the harness records every
 //! host's /srv tree (paths, types, modes, owners, contents), its units' states, its OS
 //! update log and its lab packages, and compares those too; a `--check` playbook must leave
-//! them as they were, and no playbook may change the jumphost's packages (the hosts' apt and
-//! dpkg state is their own). See tests/lab_conformance/README.md.
+//! them as they were, and no playbook may change the jumphost's packages (the hosts' apt,
+//! dpkg, rpm and dnf state is their own). See tests/lab_conformance/README.md.
 //! Needs root (the lab); skips without it.
 
 mod lab_support;
