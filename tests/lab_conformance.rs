@@ -247,14 +247,26 @@ fn run_all(
     results
 }
 
-/// The jumphost's rpm databases (Debian's rpm keeps root's in ~/.rpmdb; the lab's hosts
-/// bind their own over /var/lib/rpm): every file's path and content.
+/// The jumphost's rpm databases: the packages in root's (Debian's rpm keeps it in
+/// ~/.rpmdb; queries such as Ansible's pkg_mgr fact create it empty, and any reader changes
+/// its sqlite shared-memory file, so the package list is compared, not the files), and
+/// the files under /var/lib/rpm, the mount point the lab's hosts bind their own over.
 fn rpm_databases() -> Vec<String> {
     let mut lines = Vec::new();
-    for dir in ["/root/.rpmdb", "/var/lib/rpm"] {
-        lines.push(dir.to_string());
-        tree(Path::new(dir), Path::new(""), &mut lines);
+    if Path::new("/root/.rpmdb").is_dir() {
+        let out = Command::new("rpm")
+            .args(["-qa", "--dbpath", "/root/.rpmdb", "--qf", "%{NEVRA}\\n"])
+            .output()
+            .expect("rpm -qa");
+        let mut packages: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| format!("/root/.rpmdb: {l}"))
+            .collect();
+        packages.sort();
+        lines.extend(packages);
     }
+    lines.push("/var/lib/rpm".to_string());
+    tree(Path::new("/var/lib/rpm"), Path::new(""), &mut lines);
     lines
 }
 
