@@ -215,7 +215,15 @@ fn run_all(
     let results = books
         .iter()
         .map(|b| {
-            let outcome = run(tool, b, env);
+            let mut outcome = run(tool, b, env);
+            // For whoever investigates a difference: what the hosts went through (power,
+            // services), kept with the output (stderr is not compared).
+            for h in HOSTS {
+                let _ = write!(outcome.stderr, "\n--- lab events of {h} ---\n");
+                for (at, event, detail) in lab.events(h) {
+                    let _ = writeln!(outcome.stderr, "{at} {event} {detail}");
+                }
+            }
             let after = host_state(&lab);
             if b.args.iter().any(|a| a == "--check" || a == "-C") {
                 assert_eq!(
