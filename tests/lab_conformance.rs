@@ -131,11 +131,7 @@ fn run(tool: Tool, book: &Book, env: &[(String, String)]) -> Outcome {
         .stdin(std::process::Stdio::null())
         .output()
         .expect("run a playbook");
-    Outcome {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code().unwrap_or(-1),
-    }
+    out.into()
 }
 
 /// What a playbook left on the hosts, per host: one line per /srv entry, then the unit's
@@ -229,7 +225,15 @@ fn run_all(
     let results = books
         .iter()
         .map(|b| {
-            let outcome = run(tool, b, env);
+            let mut outcome = run(tool, b, env);
+            // For whoever investigates a difference: what the hosts went through (power,
+            // services), kept with the output (stderr is not compared).
+            for h in HOSTS {
+                let _ = write!(outcome.stderr, "\n--- lab events of {h} ---\n");
+                for (at, event, detail) in lab.events(h) {
+                    let _ = writeln!(outcome.stderr, "{at} {event} {detail}");
+                }
+            }
             let after = host_state(&lab);
             if b.args.iter().any(|a| a == "--check" || a == "-C") {
                 assert_eq!(

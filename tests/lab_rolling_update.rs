@@ -53,11 +53,7 @@ fn run(tool: Tool, playbook: &[&str], check: bool, env: &[(String, String)]) -> 
         .stdin(std::process::Stdio::null())
         .output()
         .expect("run the playbook");
-    Outcome {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code().unwrap_or(-1),
-    }
+    out.into()
 }
 
 fn succeeded(what: &str, o: &Outcome) {
@@ -91,7 +87,17 @@ fn preview(lab: &Lab, tool: Tool, playbook: &[&str], env: &[(String, String)]) -
 fn roll(tool: Tool, playbook: &[&str], env: &[(String, String)]) -> Outcome {
     let mut lab = Lab::up(&["--no-kafka", "--outage", "1"]);
     let before: Vec<String> = BROKERS.iter().map(|h| lab.boot_id(h)).collect();
+    let started = std::time::Instant::now();
     let out = run(tool, playbook, false, env);
+    eprintln!(
+        "{} {}: {:.1} s",
+        match tool {
+            Tool::Ansible => "ansible-playbook",
+            Tool::Roller => "roller",
+        },
+        playbook[0],
+        started.elapsed().as_secs_f64()
+    );
     succeeded("the rolling update", &out);
     for (host, old) in BROKERS.iter().zip(&before) {
         assert_ne!(&lab.boot_id(host), old, "{host} was not rebooted");
@@ -100,6 +106,10 @@ fn roll(tool: Tool, playbook: &[&str], env: &[(String, String)]) -> Outcome {
         assert!(
             updates.contains("huk-server-update") && updates.contains("--no-reboot"),
             "{host}: the update did not run: {updates:?}"
+        );
+        assert!(
+            updates.contains(&format!("boot_id={old}")),
+            "{host}: the update did not run before the reboot: {updates:?}"
         );
         assert_eq!(
             lab.ssh_ok(host, "systemctl is-active confluent-server"),

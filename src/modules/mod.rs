@@ -85,6 +85,15 @@ pub const CONTROLLER_ONLY: &[&str] = &[
     "meta",
 ];
 
+/// Modules that run on the target behind an action plugin of their own.
+const BEHIND_ACTION_PLUGIN: &[&str] = &["template", "copy", "fetch", "script"];
+
+/// Whether Ansible runs NAME through an action plugin: its failures read "Action failed",
+/// a module's "Module failed".
+pub fn has_action_plugin(name: &str) -> bool {
+    CONTROLLER_ONLY.contains(&name) || BEHIND_ACTION_PLUGIN.contains(&name)
+}
+
 /// A module's decision.
 pub enum Plan {
     /// The result is final: nothing to change (or the module only reports).

@@ -18,25 +18,6 @@ const WARN: &str = "1;35";
 const DEBUG: &str = "1;30";
 const INCLUDED: &str = "0;36";
 
-/// Modules Ansible runs as action plugins on the controller (their failures read "Action
-/// failed").
-const ACTION_PLUGINS: &[&str] = &[
-    "debug",
-    "set_fact",
-    "assert",
-    "fail",
-    "pause",
-    "group_by",
-    "add_host",
-    "include_vars",
-    "template",
-    "copy",
-    "fetch",
-    "script",
-    "wait_for_connection",
-    "reboot",
-];
-
 /// Keys the debug module's output keeps when it has `msg`.
 const DEBUG_ALLOWED: &[&str] = &["msg", "exception", "warnings", "deprecations"];
 const HIDE_IN_DEBUG: &[&str] = &[
@@ -280,7 +261,7 @@ impl DefaultCallback {
             .get(&Key::from("msg"))
             .map(crate::output::python_repr::python_str)
             .unwrap_or_default();
-        let kind = if ACTION_PLUGINS.contains(&task.action.as_str()) {
+        let kind = if crate::modules::has_action_plugin(&task.action) {
             "Action"
         } else {
             "Module"

@@ -141,11 +141,7 @@ pub fn run_roller_playbook(args: &[String], env: &[(String, String)]) -> Outcome
         .stdin(std::process::Stdio::null())
         .output()
         .expect("run roller");
-    Outcome {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code().unwrap_or(-1),
-    }
+    out.into()
 }
 
 /// Run both tools on every argument list: ansible in its batch process, roller meanwhile.

@@ -77,6 +77,16 @@ pub struct Outcome {
     pub code: i32,
 }
 
+impl From<Output> for Outcome {
+    fn from(out: Output) -> Self {
+        Outcome {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.status.code().unwrap_or(-1),
+        }
+    }
+}
+
 /// The environment both tools run with: no user or system ansible.cfg.
 pub fn isolated_env(scratch: &Path, extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let cfg = scratch.join("empty-ansible.cfg");
@@ -150,11 +160,7 @@ pub fn run_roller(job: &Job, env: &[(String, String)]) -> Outcome {
         .current_dir(&job.cwd)
         .output()
         .expect("run roller");
-    Outcome {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code().unwrap_or(-1),
-    }
+    out.into()
 }
 
 /// The first differing line, with a little context, for failure messages.
