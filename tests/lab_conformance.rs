@@ -6,8 +6,8 @@
 //! and leave the hosts in the same state: after each playbook the harness records every
 //! host's /srv tree (paths, types, modes, owners, contents), its units' states, its OS
 //! update log and its lab packages, and compares those too; a `--check` playbook must leave
-//! them as they were, and no playbook may change the jumphost's packages (the hosts' apt and
-//! dpkg state is their own). See tests/lab_conformance/README.md.
+//! them as they were, and no playbook may change the jumphost's packages (the hosts' apt,
+//! dpkg, rpm and dnf state is their own). See tests/lab_conformance/README.md.
 //! Needs root (the lab); skips without it.
 
 mod lab_support;
@@ -167,6 +167,16 @@ fn host_state(lab: &Lab) -> BTreeMap<String, Vec<String>> {
                     .lines()
                     .map(|l| format!("package: {l}")),
             );
+            // The lab's rpm packages (tests/lab/lib/rpm.sh) in the host's own rpm database.
+            let rpms = lab.ssh(
+                host,
+                "rpm -qa --qf '%{NAME} %{VERSION}-%{RELEASE}.%{ARCH}\\n' 'lab-rpm-*' 2>&1 | sort",
+            );
+            lines.extend(
+                String::from_utf8_lossy(&rpms.stdout)
+                    .lines()
+                    .map(|l| format!("rpm: {l}")),
+            );
             (host.to_string(), lines)
         })
         .collect()
@@ -215,7 +225,15 @@ fn run_all(
     let results = books
         .iter()
         .map(|b| {
-            let outcome = run(tool, b, env);
+            let mut outcome = run(tool, b, env);
+            // For whoever investigates a difference: what the hosts went through (power,
+            // services), kept with the output (stderr is not compared).
+            for h in HOSTS {
+                let _ = write!(outcome.stderr, "\n--- lab events of {h} ---\n");
+                for (at, event, detail) in lab.events(h) {
+                    let _ = writeln!(outcome.stderr, "{at} {event} {detail}");
+                }
+            }
             let after = host_state(&lab);
             if b.args.iter().any(|a| a == "--check" || a == "-C") {
                 assert_eq!(
@@ -231,6 +249,29 @@ fn run_all(
     let leftovers = lab.down();
     assert!(leftovers.is_empty(), "the lab left: {leftovers}");
     results
+}
+
+/// The jumphost's rpm databases: the packages in root's (Debian's rpm keeps it in
+/// ~/.rpmdb; queries such as Ansible's pkg_mgr fact create it empty, and any reader changes
+/// its sqlite shared-memory file, so the package list is compared, not the files), and
+/// the files under /var/lib/rpm, the mount point the lab's hosts bind their own over.
+fn rpm_databases() -> Vec<String> {
+    let mut lines = Vec::new();
+    if Path::new("/root/.rpmdb").is_dir() {
+        let out = Command::new("rpm")
+            .args(["-qa", "--dbpath", "/root/.rpmdb", "--qf", "%{NEVRA}\\n"])
+            .output()
+            .expect("rpm -qa");
+        let mut packages: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| format!("/root/.rpmdb: {l}"))
+            .collect();
+        packages.sort();
+        lines.extend(packages);
+    }
+    lines.push("/var/lib/rpm".to_string());
+    tree(Path::new("/var/lib/rpm"), Path::new(""), &mut lines);
+    lines
 }
 
 /// tests/lab_conformance/KNOWN_DIFFERENCES: `NAME: reason` per line, `#` comments.
@@ -268,11 +309,16 @@ fn modules_on_real_hosts_behave_like_ansible() {
     let env = env(scratch.path());
     let dpkg_status = || std::fs::read("/var/lib/dpkg/status").unwrap_or_default();
     let jumphost_packages = dpkg_status();
+    let jumphost_rpms = rpm_databases();
     let ansible = run_all(Tool::Ansible, &books, &env);
     let roller = run_all(Tool::Roller, &books, &env);
     assert!(
         dpkg_status() == jumphost_packages,
         "the jumphost's /var/lib/dpkg/status changed: lab hosts must change only their own packages"
+    );
+    assert!(
+        rpm_databases() == jumphost_rpms,
+        "the jumphost's rpm database changed: lab hosts must change only their own"
     );
     let known = known_differences();
     let mut failures = Vec::new();

@@ -4,13 +4,14 @@
 //! the transaction table dnf prints; the run is the same command with `-y`. Results use
 //! Ansible's shape: `msg`, `results` (`Installed: NEVRA`, `Removed: NEVRA`), `rc`.
 //!
-//! Not exercised against a real dnf here (the lab is Debian): the command building and
-//! the parsing of dnf 4 and dnf 5 output are unit-tested on their documented formats.
+//! Tested against a real dnf 4 on the lab's hosts (tests/lab_conformance/43_dnf.yml,
+//! 44_yum_package.yml); the dnf 5 table parsing is unit-tested on its documented format.
 
 use async_trait::async_trait;
 
 use super::args::{boolean, canonical, check_known, get, list, string};
 use super::pkg_run::{self, BEST_LOCALE, exec_line, fields};
+use super::rpm_version;
 use super::{Apply, Module, ModuleContext, ModuleError, Plan};
 use crate::connection::shell_quote;
 use crate::vars::{Map, Value};
@@ -311,7 +312,7 @@ pub fn work(
                 if inst {
                     remove.push(n.clone());
                 } else {
-                    w.results.push(format!("no package matched: {n}"));
+                    w.results.push(format!("No match for argument: {n}"));
                 }
             }
             _ => {
@@ -405,6 +406,74 @@ async fn installed_nevras(
         .filter(|l| !l.contains(' '))
         .map(str::to_string)
         .collect())
+}
+
+/// The name and version(-release) a spec such as `lab-tool-1.0` or `lab-tool-1.0-1` names,
+/// for each split where what follows a `-` starts with a digit.
+fn versioned_splits(spec: &str) -> Vec<(&str, &str)> {
+    spec.match_indices('-')
+        .map(|(i, _)| (&spec[..i], &spec[i + 1..]))
+        .filter(|(n, v)| !n.is_empty() && v.starts_with(|c: char| c.is_ascii_digit()))
+        .collect()
+}
+
+/// Whether `installed` (`version-release` of the package) is newer than the spec's
+/// `version` or `version-release`.
+fn newer_than(installed: &str, wanted: &str) -> bool {
+    use std::cmp::Ordering;
+    let (iv, ir) = installed.rsplit_once('-').unwrap_or((installed, ""));
+    match wanted.rsplit_once('-') {
+        Some((wv, wr)) if !wr.is_empty() && wr.starts_with(|c: char| c.is_ascii_digit()) => {
+            match rpm_version::compare(iv, wv) {
+                Ordering::Equal => rpm_version::compare(ir, wr) == Ordering::Greater,
+                o => o == Ordering::Greater,
+            }
+        }
+        _ => rpm_version::compare(iv, wanted) == Ordering::Greater,
+    }
+}
+
+/// For each spec not installed and not a glob: whether it names a version of an installed
+/// package older than the installed one.
+async fn newer_installed(
+    cx: &ModuleContext<'_>,
+    t: &Target,
+    names: &[String],
+    installed: &[bool],
+) -> Result<Vec<bool>, ModuleError> {
+    let mut script = String::new();
+    for (i, n) in names.iter().enumerate() {
+        if installed.get(i).copied().unwrap_or(true) || has_glob(n) {
+            continue;
+        }
+        for (name, _) in versioned_splits(n) {
+            script.push_str(&format!(
+                "rpm -q --qf '{i} %{{NAME}} %{{VERSION}}-%{{RELEASE}}\\n' {} 2>/dev/null; ",
+                shell_quote(name)
+            ));
+        }
+    }
+    let mut newer = vec![false; names.len()];
+    if script.is_empty() {
+        return Ok(newer);
+    }
+    script.push_str("true");
+    let out = pkg_run::run(cx, &script, &t.env).await?;
+    for line in out.stdout.lines() {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        let [i, name, vr] = w[..] else { continue };
+        let Some(i) = i.parse::<usize>().ok().filter(|&i| i < names.len()) else {
+            continue;
+        };
+        if let Some(wanted) = names[i]
+            .strip_prefix(name)
+            .and_then(|r| r.strip_prefix('-'))
+            && newer_than(vr, wanted)
+        {
+            newer[i] = true;
+        }
+    }
+    Ok(newer)
 }
 
 struct Run {
@@ -564,6 +633,22 @@ impl Module for Dnf {
             }
             let out = pkg_run::run(cx, &script, &t.env).await?;
             out.stdout.lines().map(|l| l.trim() == "1").collect()
+        };
+        // Ansible leaves a versioned spec alone when a newer version of the package is
+        // installed (`_is_newer_version_installed`), unless allow_downgrade.
+        let (names, installed) = if matches!(state.as_str(), "absent" | "removed") {
+            (names, installed)
+        } else {
+            let newer = newer_installed(cx, &t, &names, &installed).await?;
+            let downgrade = boolean(&args, "allow_downgrade", false)?;
+            let mut keep = (Vec::new(), Vec::new());
+            for ((n, i), newer) in names.into_iter().zip(installed).zip(newer) {
+                if !newer || downgrade {
+                    keep.0.push(n);
+                    keep.1.push(i);
+                }
+            }
+            keep
         };
         let w = work(
             &state,
@@ -725,6 +810,19 @@ Operation aborted by the user.
     }
 
     #[test]
+    fn versioned_specs() {
+        assert_eq!(
+            versioned_splits("lab-rpm-tool-1.0-1"),
+            vec![("lab-rpm-tool", "1.0-1"), ("lab-rpm-tool-1.0", "1")]
+        );
+        assert!(versioned_splits("lab-rpm-tool").is_empty());
+        assert!(newer_than("1.1-1", "1.0"));
+        assert!(newer_than("1.0-2", "1.0-1"));
+        assert!(!newer_than("1.0-1", "1.0-1"));
+        assert!(!newer_than("1.0-1", "1.1"));
+    }
+
+    #[test]
     fn work_follows_ansible_marking() {
         let n = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
@@ -761,7 +859,7 @@ Operation aborted by the user.
                 ("autoremove".to_string(), vec![])
             ]
         );
-        assert_eq!(w.results, vec!["no package matched: b"]);
+        assert_eq!(w.results, vec!["No match for argument: b"]);
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod deb_version;
 pub mod debug;
 mod digest;
 pub mod dnf;
+pub mod dnf_action;
 pub mod fail;
 pub mod fetch;
 pub mod file;
@@ -30,6 +31,7 @@ pub mod pkg_mgr;
 mod pkg_run;
 pub mod raw;
 pub mod reboot;
+mod rpm_version;
 pub mod script;
 pub mod service_facts;
 pub mod set_fact;
@@ -229,7 +231,8 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "service_facts" => &service_facts::ServiceFacts,
         "uri" => &uri::Uri,
         "apt" => &apt::Apt,
-        "dnf" | "dnf5" | "yum" => &dnf::Dnf,
+        "dnf" | "yum" => &dnf_action::DnfAction,
+        "dnf5" => &dnf::Dnf,
         "package" => &package::Package,
         "kafka_health" => &kafka_health::KafkaHealth,
         _ => return None,

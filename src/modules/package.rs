@@ -52,7 +52,9 @@ impl Module for Package {
         }
         let short = module.rsplit('.').next().unwrap_or(&module).to_string();
         let target = match short.as_str() {
-            "apt" | "dnf" | "dnf5" | "yum" => super::lookup(&short),
+            // The modules themselves: `package` runs no action plugin (dnf's backend choice).
+            "apt" => super::lookup(&short),
+            "dnf" | "dnf5" | "yum" => Some(&super::dnf::Dnf as &dyn Module),
             _ => None,
         };
         let Some(target) = target else {

@@ -153,7 +153,11 @@ impl DefaultCallback {
         );
         let looped = task.has_loop && result.contains_key(&Key::from("results"));
         let mut shown = clean_debug(&task.action, result);
-        shown.shift_remove(&Key::from("results"));
+        // A loop's `results` are its items, reported one by one; a module's own `results`
+        // (dnf's) are printed like its other return values.
+        if looped {
+            shown.shift_remove(&Key::from("results"));
+        }
         match kind {
             ResultKind::Ok | ResultKind::Changed => {
                 // A loop's items were reported one by one; the task line is not repeated.

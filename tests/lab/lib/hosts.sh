@@ -53,6 +53,7 @@ host_files() { # FQDN SHORT ADDRESS GROUP
   local d; d="$(host_dir "$1")"
   mkdir -p "$d"/{etc-systemd-system/multi-user.target.wants,keytabs,var-log,state,faults,srv}
   apt_host_files "$d"
+  rpm_host_files "$d"
   echo "$1" >"$d/fqdn"
   echo "rlab-$2" >"$d/netns"
   echo "$3" >"$d/addr"
