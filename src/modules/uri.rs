@@ -47,15 +47,6 @@ const KNOWN: &[&str] = &[
     "client_cert",
     "client_key",
     "use_gssapi",
-    "mode",
-    "owner",
-    "group",
-    "seuser",
-    "serole",
-    "setype",
-    "selevel",
-    "unsafe_writes",
-    "attributes",
 ];
 
 fn s(v: &str) -> Value {
@@ -64,66 +55,14 @@ fn s(v: &str) -> Value {
 
 /// `json.dumps` with Python's defaults (`", "`, `": "`, ASCII escapes, keys as given).
 fn json_dumps(v: &Value) -> String {
-    fn string(out: &mut String, text: &str) {
-        out.push('"');
-        for c in text.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\u{08}' => out.push_str("\\b"),
-                '\u{0c}' => out.push_str("\\f"),
-                c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
-                    let mut buf = [0u16; 2];
-                    for unit in c.encode_utf16(&mut buf) {
-                        out.push_str(&format!("\\u{unit:04x}"));
-                    }
-                }
-                c => out.push(c),
-            }
-        }
-        out.push('"');
-    }
-    fn walk(out: &mut String, v: &Value) {
-        match v {
-            Value::Null => out.push_str("null"),
-            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(_) | Value::BigInt(_) | Value::Float(_) => {
-                out.push_str(&crate::output::python_repr::repr(v))
-            }
-            Value::List(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    walk(out, item);
-                }
-                out.push(']');
-            }
-            Value::Map(m) => {
-                out.push('{');
-                for (i, (k, item)) in m.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    string(
-                        out,
-                        &crate::output::python_repr::python_str(&Value::from_key(k)),
-                    );
-                    out.push_str(": ");
-                    walk(out, item);
-                }
-                out.push('}');
-            }
-            other => string(out, &crate::output::python_repr::python_str(other)),
-        }
-    }
-    let mut out = String::new();
-    walk(&mut out, v);
-    out
+    crate::template::json_dumps(
+        v,
+        crate::template::JsonStyle {
+            indent: None,
+            sort_keys: false,
+            ensure_ascii: true,
+        },
+    )
 }
 
 /// `urllib.parse.quote_plus`.
@@ -332,7 +271,10 @@ impl Module for Uri {
                 "This action (uri) does not support check mode.",
             )));
         }
-        check_known(args, KNOWN)?;
+        // Like every module that writes a file (`dest`), uri takes the common file arguments.
+        let mut known = KNOWN.to_vec();
+        known.extend_from_slice(super::file_attrs::COMMON_ARGS);
+        check_known(args, &known)?;
         let url = string(args, "url")?
             .ok_or_else(|| ModuleError::new("missing required arguments: url"))?;
         let method = string(args, "method")?

@@ -29,6 +29,8 @@ use std::sync::Arc;
 use minijinja::{Environment, UndefinedBehavior};
 
 pub use error::TemplateError;
+/// Python's `json.dumps`, for modules that send JSON as Ansible does (`uri`'s body).
+pub(crate) use filters::serialize::{JsonStyle, json_dumps};
 pub use omit::{OMIT_PLACEHOLDER, is_omit};
 
 use crate::vars::{Map, Value};
