@@ -14,7 +14,7 @@ use std::process::Command;
 
 use serde_json::Value as Json;
 
-use super::{Outcome, TempDir, isolated_env, repo_root, roller_bin, venv};
+use super::{Outcome, TempDir, isolated_env, repo_root, roller_bin, run_python_batch, venv};
 
 pub fn conformance_dir() -> PathBuf {
     repo_root().join("tests/conformance")
@@ -93,43 +93,11 @@ pub fn run_ansible_playbooks(
     jobs: &[Vec<String>],
     env: &[(String, String)],
 ) -> Vec<Outcome> {
-    let out_dir = scratch.join("ansible-out");
-    std::fs::create_dir_all(&out_dir).expect("create output dir");
-    let spec: Vec<Json> = jobs
+    let jobs: Vec<(Vec<String>, PathBuf)> = jobs
         .iter()
-        .enumerate()
-        .map(|(i, args)| {
-            serde_json::json!({
-                "args": args,
-                "cwd": conformance_dir(),
-                "out": out_dir.join(format!("{i}.out")),
-                "err": out_dir.join(format!("{i}.err")),
-            })
-        })
+        .map(|args| (args.clone(), conformance_dir()))
         .collect();
-    let spec_file = scratch.join("playbook-jobs.json");
-    std::fs::write(&spec_file, serde_json::to_string(&spec).expect("jobs json"))
-        .expect("write jobs");
-    let status = Command::new(venv().join("bin/python"))
-        .arg(repo_root().join("tests/support/ansible_playbook_batch.py"))
-        .arg(&spec_file)
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .current_dir(scratch)
-        .status()
-        .expect("run ansible-playbook batch");
-    assert!(status.success(), "ansible-playbook batch runner failed");
-    (0..jobs.len())
-        .map(|i| {
-            let read = |ext: &str| {
-                std::fs::read_to_string(out_dir.join(format!("{i}.{ext}"))).unwrap_or_default()
-            };
-            Outcome {
-                stdout: read("out"),
-                stderr: read("err"),
-                code: read("out.rc").trim().parse().unwrap_or(-1),
-            }
-        })
-        .collect()
+    run_python_batch(scratch, "ansible_playbook_batch.py", &jobs, env)
 }
 
 pub fn run_roller_playbook(args: &[String], env: &[(String, String)]) -> Outcome {

@@ -114,31 +114,47 @@ pub fn isolated_env(scratch: &Path, extra: &[(&str, &str)]) -> Vec<(String, Stri
 
 /// Run jobs through the real ansible-inventory, in one batch process (see ansible_batch.py).
 pub fn run_ansible_batch(scratch: &Path, jobs: &[Job], env: &[(String, String)]) -> Vec<Outcome> {
-    let out_dir = scratch.join("ansible-out");
+    let jobs: Vec<(Vec<String>, PathBuf)> = jobs
+        .iter()
+        .map(|j| (j.args.clone(), j.cwd.clone()))
+        .collect();
+    run_python_batch(scratch, "ansible_batch.py", &jobs, env)
+}
+
+/// Runs tests/support/SCRIPT (an ansible batch runner) on JOBS (arguments, working
+/// directory), from one pre-imported Python process; each job's stdout, stderr and exit
+/// code come back through files in SCRATCH.
+pub fn run_python_batch(
+    scratch: &Path,
+    script: &str,
+    jobs: &[(Vec<String>, PathBuf)],
+    env: &[(String, String)],
+) -> Vec<Outcome> {
+    let out_dir = scratch.join(format!("{script}-out"));
     std::fs::create_dir_all(&out_dir).expect("create output dir");
     let spec: Vec<serde_json::Value> = jobs
         .iter()
         .enumerate()
-        .map(|(i, j)| {
+        .map(|(i, (args, cwd))| {
             serde_json::json!({
-                "args": j.args,
-                "cwd": j.cwd,
+                "args": args,
+                "cwd": cwd,
                 "out": out_dir.join(format!("{i}.out")),
                 "err": out_dir.join(format!("{i}.err")),
             })
         })
         .collect();
-    let spec_file = scratch.join("jobs.json");
+    let spec_file = scratch.join(format!("{script}-jobs.json"));
     std::fs::write(&spec_file, serde_json::to_string(&spec).expect("jobs json"))
         .expect("write jobs");
     let status = Command::new(venv().join("bin/python"))
-        .arg(repo_root().join("tests/support/ansible_batch.py"))
+        .arg(repo_root().join("tests/support").join(script))
         .arg(&spec_file)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .current_dir(scratch)
         .status()
-        .expect("run ansible batch");
-    assert!(status.success(), "ansible batch runner failed");
+        .expect("run an ansible batch");
+    assert!(status.success(), "ansible batch runner {script} failed");
     (0..jobs.len())
         .map(|i| {
             let read = |ext: &str| {
