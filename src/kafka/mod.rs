@@ -3,5 +3,6 @@
 //! evaluation and roll gate on it. docs/kafka.md describes the rules.
 
 pub mod config;
+pub mod cp_ansible;
 pub mod health;
 pub mod metadata;
