@@ -6,3 +6,4 @@ pub mod config;
 pub mod cp_ansible;
 pub mod health;
 pub mod metadata;
+pub mod roll_order;

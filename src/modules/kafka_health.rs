@@ -201,6 +201,7 @@ struct Check {
     count_short: Option<(usize, usize)>,
     /// For `can_roll`: the partitions that forbid the restart.
     blockers: Option<Vec<Partition>>,
+    controller_id: Option<i32>,
 }
 
 impl Check {
@@ -227,6 +228,7 @@ fn check(snap: &Snapshot, expected: &Expected, min_isr: &MinIsr, can_roll: Optio
         report,
         count_short,
         blockers,
+        controller_id: snap.controller_id,
     }
 }
 
@@ -276,8 +278,11 @@ fn outcome(
         ("brokers", int_list(&r.brokers)),
         ("expected_brokers", expected),
         ("missing_brokers", int_list(&r.missing_brokers)),
-        // Not in a Metadata response as librdkafka exposes it (docs/kafka.md).
-        ("controller_id", Value::Null),
+        (
+            "controller_id",
+            c.controller_id
+                .map_or(Value::Null, |id| Value::Int(i64::from(id))),
+        ),
         (
             "partitions",
             Value::Map(result([

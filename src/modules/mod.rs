@@ -25,6 +25,7 @@ pub mod group_by;
 pub mod include_vars;
 pub mod kafka_client_config;
 pub mod kafka_health;
+pub mod kafka_roll_order;
 pub mod kafka_vars;
 pub mod lineinfile;
 pub mod package;
@@ -88,6 +89,7 @@ pub const CONTROLLER_ONLY: &[&str] = &[
     "meta",
     "kafka_health",
     "kafka_client_config",
+    "kafka_roll_order",
 ];
 
 /// Modules that run on the target behind an action plugin of their own.
@@ -239,6 +241,7 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "package" => &package::Package,
         "kafka_health" => &kafka_health::KafkaHealth,
         "kafka_client_config" => &kafka_client_config::KafkaClientConfig,
+        "kafka_roll_order" => &kafka_roll_order::KafkaRollOrder,
         _ => return None,
     })
 }
