@@ -139,12 +139,11 @@ fn health_and_roll_gate_follow_the_brokers() {
     assert_eq!(lab.down(), "", "lab down left things behind");
 }
 
-/// roller's bundled playbooks/rolling_update.yml: under roller the Kafka gate, the health
-/// wait and the controller-last order are on by default.
+/// `roller roll kafka_broker` (the bundled playbooks/rolling_update.yml): the Kafka gate,
+/// the health wait and the controller-last order are on by default.
 fn bundled_roll(extra: &[&str]) -> (bool, String) {
     let out = Command::new(roller_bin())
-        .args(["playbook", "-i", "inventories/lab/hosts.yml"])
-        .arg("playbooks/rolling_update.yml")
+        .args(["roll", "-i", "inventories/lab/hosts.yml", "kafka_broker"])
         .args([
             "-e",
             "rolling_update_command='/sbin/huk-server-update --batch --force --no-reboot'",
