@@ -6,4 +6,5 @@ pub mod config;
 pub mod cp_ansible;
 pub mod health;
 pub mod metadata;
+pub mod quorum;
 pub mod roll_order;

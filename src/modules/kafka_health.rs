@@ -81,10 +81,10 @@ impl Describe {
     }
 }
 
-struct Wait {
-    timeout: Duration,
-    interval: Duration,
-    stable_checks: u32,
+pub(super) struct Wait {
+    pub(super) timeout: Duration,
+    pub(super) interval: Duration,
+    pub(super) stable_checks: u32,
 }
 
 fn seconds(v: &Value, key: &str) -> Result<f64, ModuleError> {
@@ -98,7 +98,7 @@ fn seconds(v: &Value, key: &str) -> Result<f64, ModuleError> {
     .ok_or_else(|| ModuleError::new(format!("wait.{key} must be a number of seconds")))
 }
 
-fn parse_wait(args: &Map) -> Result<Option<Wait>, ModuleError> {
+pub(super) fn parse_wait(args: &Map) -> Result<Option<Wait>, ModuleError> {
     let Some(v) = get(args, "wait") else {
         return Ok(None);
     };

@@ -25,6 +25,7 @@ pub mod group_by;
 pub mod include_vars;
 pub mod kafka_client_config;
 pub mod kafka_health;
+pub mod kafka_quorum;
 pub mod kafka_roll_order;
 pub mod kafka_vars;
 pub mod lineinfile;
@@ -90,6 +91,7 @@ pub const CONTROLLER_ONLY: &[&str] = &[
     "kafka_health",
     "kafka_client_config",
     "kafka_roll_order",
+    "kafka_quorum",
 ];
 
 /// Modules that run on the target behind an action plugin of their own.
@@ -242,6 +244,7 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "kafka_health" => &kafka_health::KafkaHealth,
         "kafka_client_config" => &kafka_client_config::KafkaClientConfig,
         "kafka_roll_order" => &kafka_roll_order::KafkaRollOrder,
+        "kafka_quorum" => &kafka_quorum::KafkaQuorum,
         _ => return None,
     })
 }
