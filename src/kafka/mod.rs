@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod cp_ansible;
+pub mod events_topic;
 pub mod health;
 pub mod metadata;
 pub mod quorum;
