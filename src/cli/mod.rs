@@ -31,7 +31,7 @@ pub enum Command {
         precedence order. Settings come from ansible.cfg and ANSIBLE_* variables.")]
     Inventory(inventory::InventoryArgs),
     /// Run playbooks (like `ansible-playbook`: same flags, output and exit codes).
-    Playbook(playbook::PlaybookArgs),
+    Playbook(Box<playbook::PlaybookArgs>),
 }
 
 /// Parse arguments and run; returns the process exit code.

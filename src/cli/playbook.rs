@@ -12,7 +12,12 @@ use crate::exec::RunOptions;
 use crate::exec::playbook_run::{RunState, run_playbooks};
 use crate::exec::task_run::TaskEnv;
 use crate::output::callback::Callback;
+use crate::output::callback::RunInfo;
 use crate::output::default_callback::DefaultCallback;
+use crate::output::fanout::Fanout;
+use crate::output::json_events::JsonEvents;
+use crate::output::junit::JunitReport;
+use crate::output::metrics::MetricsFile;
 use crate::playbook::tags::TagFilter;
 use crate::playbook::{LoadOptions, load_playbook};
 use crate::template::Templar;
@@ -102,6 +107,44 @@ pub struct PlaybookArgs {
     /// Accepted for compatibility: roller keeps no fact cache between runs.
     #[arg(long = "flush-cache")]
     pub flush_cache: bool,
+    /// Write a JUnit XML report (a test case per host and task) to FILE when the run ends.
+    #[arg(long = "junit", value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Stream the run's events to FILE as JSON, one object a line.
+    #[arg(long = "json-events", value_name = "FILE")]
+    pub json_events: Option<PathBuf>,
+    /// Write the run's metrics in Prometheus' text format to FILE (node-exporter's textfile
+    /// collector) when the run ends.
+    #[arg(long = "metrics-file", value_name = "FILE")]
+    pub metrics_file: Option<PathBuf>,
+}
+
+/// The stdout callback and the reports asked for, as one callback.
+fn callbacks(args: &PlaybookArgs) -> Result<Arc<dyn Callback>, CliError> {
+    let mut all: Vec<Arc<dyn Callback>> = vec![Arc::new(DefaultCallback::new(args.verbose))];
+    let open = |flag: &str, path: &Path, e: std::io::Error| {
+        CliError::error(format!("{flag}: cannot write {}: {e}", path.display()))
+    };
+    if let Some(p) = &args.json_events {
+        all.push(Arc::new(
+            JsonEvents::create(p).map_err(|e| open("--json-events", p, e))?,
+        ));
+    }
+    if let Some(p) = &args.junit {
+        all.push(Arc::new(
+            JunitReport::create(p).map_err(|e| open("--junit", p, e))?,
+        ));
+    }
+    if let Some(p) = &args.metrics_file {
+        all.push(Arc::new(
+            MetricsFile::create(p).map_err(|e| open("--metrics-file", p, e))?,
+        ));
+    }
+    Ok(if all.len() == 1 {
+        all.remove(0)
+    } else {
+        Arc::new(Fanout(all))
+    })
 }
 
 fn error_exit(code: i32, msg: impl std::fmt::Display) -> Result<i32, CliError> {
@@ -205,10 +248,14 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
             message: "The number of processes (--forks) must be >= 1".into(),
         });
     }
-    let callback: Arc<dyn Callback> = Arc::new(DefaultCallback::new(args.verbose));
+    let callback: Arc<dyn Callback> = if listing {
+        Arc::new(DefaultCallback::new(args.verbose))
+    } else {
+        callbacks(args)?
+    };
     let env = TaskEnv {
         templar: Arc::new(Templar::new()),
-        callback,
+        callback: callback.clone(),
         opts: Arc::new(opts.clone()),
     };
     let mut state = RunState::new(
@@ -226,7 +273,13 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::error(format!("could not start the runtime: {e}")))?;
-    Ok(runtime.block_on(async {
+    callback.run_start(&RunInfo {
+        playbooks: args.playbooks.clone(),
+        inventory: args.inventory.clone(),
+        limit: args.limit.clone(),
+        check: args.check,
+    });
+    let code = runtime.block_on(async {
         tokio::select! {
             code = run_playbooks(&mut state, &books) => code,
             _ = tokio::signal::ctrl_c() => {
@@ -235,5 +288,7 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
                 99
             }
         }
-    }))
+    });
+    callback.run_end(&state.stats, code);
+    Ok(code)
 }

@@ -26,6 +26,8 @@ pub enum PlayEnd {
     Completed,
     /// Every host of a batch failed, or max_fail_percentage was exceeded.
     Broken,
+    /// Ctrl-C: the task under way finished, nothing more runs.
+    Stopped,
 }
 
 pub struct PlayRun<'a> {
@@ -131,10 +133,14 @@ impl<'a> PlayRun<'a> {
         self.cursor = 0;
         if self.gather_facts_enabled() {
             self.gather_facts().await;
+            self.run.env.callback.task_end(0);
         }
         loop {
             if self.ended {
                 break;
+            }
+            if self.stop_requested() {
+                return PlayEnd::Stopped;
             }
             self.collect_failed_hosts();
             let hosts_left: Vec<String> = self
@@ -228,6 +234,10 @@ impl<'a> PlayRun<'a> {
         } else {
             PlayEnd::Completed
         }
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.run.stop.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Hosts whose failure has run its course (their `always` sections are done) leave the
@@ -340,8 +350,11 @@ impl<'a> PlayRun<'a> {
         for h in hosts {
             let conn = self.run.connection(&h, &snap);
             let sem = sem.clone();
+            let callback = self.run.env.callback.clone();
+            let info = info.clone();
             futures.spawn(async move {
                 let _permit = sem.acquire_owned().await;
+                callback.host_start(&info, &h);
                 let facts = crate::exec::facts::gather(conn.as_ref()).await;
                 (h, facts)
             });
@@ -421,6 +434,12 @@ impl<'a> PlayRun<'a> {
 
     /// Run one task on `hosts` and account for the results.
     async fn run_task(&mut self, task: &Arc<Task>, hosts: &[String]) -> Vec<Outcome> {
+        let outcomes = self.run_task_on(task, hosts).await;
+        self.run.env.callback.task_end(task.id);
+        outcomes
+    }
+
+    async fn run_task_on(&mut self, task: &Arc<Task>, hosts: &[String]) -> Vec<Outcome> {
         match task.action.as_str() {
             "meta" => return self.run_meta(task, hosts).await,
             "include_tasks" | "include" | "include_role" => {
@@ -483,6 +502,7 @@ impl<'a> PlayRun<'a> {
             let idx = set.len();
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
+                env.callback.host_start(&ht.info, &ht.host);
                 let outcome = run_host_task(&env, &ht).await;
                 (idx, ht.label, outcome)
             });

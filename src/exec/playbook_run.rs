@@ -23,6 +23,8 @@ pub mod exit {
     pub const ERROR: i32 = 1;
     pub const FAILED: i32 = 2;
     pub const UNREACHABLE: i32 = 4;
+    /// Ctrl-C (ansible-playbook's code for a user interrupt).
+    pub const INTERRUPTED: i32 = 99;
 }
 
 /// Everything that lives for the whole run.
@@ -41,6 +43,10 @@ pub struct RunState {
     pub playbook_dir: PathBuf,
     pub end_play: bool,
     pub connections: super::connections::Connections,
+    /// `--resume`: hosts that completed each play (by play index) in the run resumed.
+    pub completed: HashMap<usize, HashSet<String>>,
+    /// Set by the first Ctrl-C: finish the current task, then stop.
+    pub stop: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl RunState {
@@ -67,6 +73,8 @@ impl RunState {
             playbook_dir,
             end_play: false,
             connections: super::connections::Connections::new(),
+            completed: HashMap::new(),
+            stop: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
 
@@ -373,8 +381,12 @@ fn run_order(play: &Play, hosts: &[String]) -> Vec<String> {
 pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 {
     state.refresh_inventory_vars();
     let code = exit::OK;
-    for book in playbooks {
+    let mut play_index = 0usize;
+    let mut stopped = false;
+    'books: for book in playbooks {
         for play in &book.plays {
+            let index = play_index;
+            play_index += 1;
             state.end_play = false;
             let play_vars = match load_play_vars(state, play) {
                 Ok(v) => v,
@@ -432,8 +444,10 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                 }
             };
             if hosts.is_empty() {
+                state.env.callback.play_begin(index, &name, &hosts);
                 state.env.callback.play_start(&name, state.opts.check);
                 state.env.callback.no_hosts_matched();
+                state.env.callback.play_end(index);
                 continue;
             }
             let serial = play
@@ -448,6 +462,21 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                     return exit::ERROR;
                 }
             };
+            // `--resume`: hosts that completed this play before are not run again; the
+            // batches keep their shape without them.
+            let batches: Vec<Vec<String>> = match state.completed.get(&index) {
+                Some(done) => batches
+                    .into_iter()
+                    .map(|b| b.into_iter().filter(|h| !done.contains(h)).collect())
+                    .filter(|b: &Vec<String>| !b.is_empty())
+                    .collect(),
+                None => batches,
+            };
+            if batches.is_empty() {
+                // Every host completed this play in the run resumed.
+                continue;
+            }
+            state.env.callback.play_begin(index, &name, &hosts);
             let mut run = PlayRun {
                 run: state,
                 play: play.clone(),
@@ -466,12 +495,35 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                 extra_handlers: Vec::new(),
             };
             let mut broken = false;
-            for batch in batches {
+            let total = batches.len();
+            for (number, batch) in batches.into_iter().enumerate() {
                 // Ansible starts the play anew for every batch, banner included.
                 run.run.env.callback.play_start(&name, run.run.opts.check);
+                run.run.env.callback.batch_start(number + 1, total, &batch);
                 run.batch = batch;
                 run.states.clear();
                 let end = run.run_batch().await;
+                let interrupted = end == PlayEnd::Stopped;
+                let completed: Vec<String> = if interrupted {
+                    Vec::new()
+                } else {
+                    run.batch
+                        .iter()
+                        .filter(|h| {
+                            !run.run.failed.contains(*h) && !run.run.unreachable.contains(*h)
+                        })
+                        .cloned()
+                        .collect()
+                };
+                let ends_run = end != PlayEnd::Completed;
+                run.run
+                    .env
+                    .callback
+                    .batch_end(number + 1, &completed, ends_run);
+                if interrupted {
+                    stopped = true;
+                    break;
+                }
                 if end == PlayEnd::Broken {
                     broken = true;
                     break;
@@ -480,7 +532,12 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                     break;
                 }
             }
-            // A batch in which every host failed, or max_fail_percentage, ends the playbook.
+            state.env.callback.play_end(index);
+            // Ctrl-C ends the run; a batch in which every host failed, or
+            // max_fail_percentage, ends the playbook.
+            if stopped {
+                break 'books;
+            }
             if broken {
                 break;
             }
@@ -493,7 +550,10 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
         }
     }
     state.env.callback.recap(&state.stats, state.opts.check);
-    if !state.unreachable.is_empty() {
+    if stopped {
+        eprintln!("[ERROR]: User interrupted execution");
+        exit::INTERRUPTED
+    } else if !state.unreachable.is_empty() {
         exit::UNREACHABLE
     } else if !state.failed.is_empty() {
         exit::FAILED

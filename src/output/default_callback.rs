@@ -341,7 +341,7 @@ pub fn censor(result: &Map) -> Map {
 }
 
 /// Remove `_ansible_*` keys at every level, as `strip_internal_keys` does.
-fn strip_internal(m: &Map) -> Map {
+pub fn strip_internal(m: &Map) -> Map {
     m.iter()
         .filter(|(k, _)| !k.as_str().is_some_and(|s| s.starts_with("_ansible_")))
         .map(|(k, v)| (k.clone(), strip_value(v)))
