@@ -92,6 +92,8 @@ fn run_reports() -> Run {
         .arg(&events)
         .arg("--metrics-file")
         .arg(&metrics)
+        .arg("--log-file")
+        .arg(d.join("roller.log"))
         .envs(isolated_env(d, &[]))
         .current_dir(d)
         .output()
@@ -166,6 +168,24 @@ fn junit_report_is_valid_for_jenkins_and_has_a_case_per_host_and_task() {
         "a suite without tests/failures passed"
     );
     assert!(run.out.stdout.contains("PLAY RECAP"));
+}
+
+#[test]
+fn log_file_has_the_run_and_no_secret() {
+    let run = run_reports();
+    let log = run.junit.with_file_name("roller.log");
+    no_secret(&log);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("run start") && text.contains("run end"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("WARN") && l.contains("host=\"h2\"") && l.contains("failed")),
+        "{text}"
+    );
+    assert!(!run.out.stderr.contains("run start"), "logs went to stderr");
 }
 
 #[test]

@@ -4,6 +4,7 @@ pub mod become_pass;
 pub mod exit;
 pub mod extra_vars;
 pub mod inventory;
+pub mod logging;
 pub mod playbook;
 pub mod playbook_list;
 

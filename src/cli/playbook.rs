@@ -18,6 +18,8 @@ use crate::output::fanout::Fanout;
 use crate::output::json_events::JsonEvents;
 use crate::output::junit::JunitReport;
 use crate::output::metrics::MetricsFile;
+use crate::output::progress::Progress;
+use crate::output::trace_log::TraceLog;
 use crate::playbook::tags::TagFilter;
 use crate::playbook::{LoadOptions, load_playbook};
 use crate::template::Templar;
@@ -117,11 +119,24 @@ pub struct PlaybookArgs {
     /// collector) when the run ends.
     #[arg(long = "metrics-file", value_name = "FILE")]
     pub metrics_file: Option<PathBuf>,
+    /// Append roller's tracing logs to FILE (level from RUST_LOG, else info; -vv debug,
+    /// -vvvv trace). Without it, logs go to stderr only when RUST_LOG is set.
+    #[arg(long = "log-file", value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
 }
 
 /// The stdout callback and the reports asked for, as one callback.
 fn callbacks(args: &PlaybookArgs) -> Result<Arc<dyn Callback>, CliError> {
-    let mut all: Vec<Arc<dyn Callback>> = vec![Arc::new(DefaultCallback::new(args.verbose))];
+    let progress = Progress::on_terminal().map(Arc::new);
+    let stdout = DefaultCallback::new(args.verbose);
+    let mut all: Vec<Arc<dyn Callback>> = match progress {
+        // The bar first: it is cleared before the recap prints.
+        Some(p) => vec![p.clone(), Arc::new(stdout.with_progress(p))],
+        None => vec![Arc::new(stdout)],
+    };
+    if args.log_file.is_some() || std::env::var_os("RUST_LOG").is_some() {
+        all.push(Arc::new(TraceLog));
+    }
     let open = |flag: &str, path: &Path, e: std::io::Error| {
         CliError::error(format!("{flag}: cannot write {}: {e}", path.display()))
     };
@@ -248,6 +263,7 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
             message: "The number of processes (--forks) must be >= 1".into(),
         });
     }
+    super::logging::init(args.log_file.as_deref(), args.verbose)?;
     let callback: Arc<dyn Callback> = if listing {
         Arc::new(DefaultCallback::new(args.verbose))
     } else {

@@ -476,7 +476,9 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                 // Every host completed this play in the run resumed.
                 continue;
             }
-            state.env.callback.play_begin(index, &name, &hosts);
+            // The hosts this run works on (a resumed run's completed hosts are not among them).
+            let to_run: Vec<String> = batches.iter().flatten().cloned().collect();
+            state.env.callback.play_begin(index, &name, &to_run);
             let mut run = PlayRun {
                 run: state,
                 play: play.clone(),

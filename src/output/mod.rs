@@ -11,6 +11,8 @@ pub mod json;
 pub mod json_events;
 pub mod junit;
 pub mod metrics;
+pub mod progress;
 pub mod python_repr;
 pub mod report_result;
+pub mod trace_log;
 pub mod yaml_emit;
