@@ -10,6 +10,7 @@ use super::inventory::load_inventory;
 use super::{CliError, ExitCode};
 use crate::exec::RunOptions;
 use crate::exec::playbook_run::{RunState, run_playbooks};
+use crate::exec::resume::{self, StateFile};
 use crate::exec::task_run::TaskEnv;
 use crate::output::callback::Callback;
 use crate::output::callback::RunInfo;
@@ -123,10 +124,17 @@ pub struct PlaybookArgs {
     /// -vvvv trace). Without it, logs go to stderr only when RUST_LOG is set.
     #[arg(long = "log-file", value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+    /// Continue the last run of these playbooks with this inventory and limit where it
+    /// stopped (Ctrl-C, a failure, a killed roller): completed hosts are not run again.
+    #[arg(long = "resume")]
+    pub resume: bool,
 }
 
 /// The stdout callback and the reports asked for, as one callback.
-fn callbacks(args: &PlaybookArgs) -> Result<Arc<dyn Callback>, CliError> {
+fn callbacks(
+    args: &PlaybookArgs,
+    state_file: Option<Arc<StateFile>>,
+) -> Result<Arc<dyn Callback>, CliError> {
     let progress = Progress::on_terminal().map(Arc::new);
     let stdout = DefaultCallback::new(args.verbose);
     let mut all: Vec<Arc<dyn Callback>> = match progress {
@@ -136,6 +144,9 @@ fn callbacks(args: &PlaybookArgs) -> Result<Arc<dyn Callback>, CliError> {
     };
     if args.log_file.is_some() || std::env::var_os("RUST_LOG").is_some() {
         all.push(Arc::new(TraceLog));
+    }
+    if let Some(s) = state_file {
+        all.push(s);
     }
     let open = |flag: &str, path: &Path, e: std::io::Error| {
         CliError::error(format!("{flag}: cannot write {}: {e}", path.display()))
@@ -264,10 +275,44 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
         });
     }
     super::logging::init(args.log_file.as_deref(), args.verbose)?;
+    let run_info = RunInfo {
+        playbooks: args.playbooks.clone(),
+        inventory: args.inventory.clone(),
+        limit: args.limit.clone(),
+        check: args.check,
+    };
+    // The resume state: read with --resume; kept by every run that changes things.
+    let mut resume_plan = None;
+    let mut state_file = None;
+    if !listing {
+        let dir = resume::state_dir();
+        let previous = if args.resume {
+            let path = resume::state_path(&dir, &run_info);
+            let (plan, saved) = resume::load_plan(&path).map_err(CliError::error)?;
+            if saved.get("status").and_then(|s| s.as_str()) == Some("finished") {
+                eprintln!(
+                    "roller: nothing to resume: the last run of these playbooks finished ({})",
+                    path.display()
+                );
+                return Ok(0);
+            }
+            eprintln!("{}", resume_note(&saved, &path));
+            Some((plan, saved))
+        } else {
+            None
+        };
+        if !args.check {
+            state_file = Some(Arc::new(
+                StateFile::open(&dir, &run_info, previous.as_ref().map(|(p, s)| (p, s)))
+                    .map_err(CliError::error)?,
+            ));
+        }
+        resume_plan = previous.map(|(p, _)| p);
+    }
     let callback: Arc<dyn Callback> = if listing {
         Arc::new(DefaultCallback::new(args.verbose))
     } else {
-        callbacks(args)?
+        callbacks(args, state_file)?
     };
     let env = TaskEnv {
         templar: Arc::new(Templar::new()),
@@ -285,20 +330,28 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
     if args.list_hosts || args.list_tasks || args.list_tags {
         return Ok(super::playbook_list::print(&books, &mut state, args));
     }
+    if let Some(plan) = resume_plan {
+        state.resume = plan;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::error(format!("could not start the runtime: {e}")))?;
-    callback.run_start(&RunInfo {
-        playbooks: args.playbooks.clone(),
-        inventory: args.inventory.clone(),
-        limit: args.limit.clone(),
-        check: args.check,
-    });
+    callback.run_start(&run_info);
+    let stop = state.stop.clone();
     let code = runtime.block_on(async {
+        // The first Ctrl-C lets the tasks under way finish and stops; the second aborts.
+        let interrupts = async {
+            let _ = tokio::signal::ctrl_c().await;
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            eprintln!(
+                "\n[roller] Ctrl-C: stopping after the current task (--resume continues); Ctrl-C again aborts now"
+            );
+            let _ = tokio::signal::ctrl_c().await;
+        };
         tokio::select! {
             code = run_playbooks(&mut state, &books) => code,
-            _ = tokio::signal::ctrl_c() => {
+            _ = interrupts => {
                 // Child processes of the local connection are killed on drop.
                 eprintln!("[ERROR]: User interrupted execution");
                 99
@@ -307,4 +360,43 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
     });
     callback.run_end(&state.stats, code);
     Ok(code)
+}
+
+/// What `--resume` continues, for the operator.
+fn resume_note(saved: &serde_json::Value, path: &Path) -> String {
+    let done: usize = saved
+        .get("completed")
+        .and_then(|c| c.as_object())
+        .map(|plays| {
+            plays
+                .values()
+                .filter_map(|h| h.as_array())
+                .map(Vec::len)
+                .sum()
+        })
+        .unwrap_or(0);
+    let in_flight: Vec<String> = saved
+        .get("in_flight")
+        .and_then(|f| f.get("hosts"))
+        .and_then(|h| h.as_object())
+        .map(|hosts| {
+            hosts
+                .iter()
+                .map(|(h, at)| match at.get("task").and_then(|t| t.as_str()) {
+                    Some(t) if !t.is_empty() => format!("{h} (at: {t})"),
+                    _ => h.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "roller: resuming the run started {} ({}): {done} host(s) completed, in flight: {}",
+        saved.get("started").and_then(|s| s.as_str()).unwrap_or("?"),
+        path.display(),
+        if in_flight.is_empty() {
+            "none".to_string()
+        } else {
+            in_flight.join(", ")
+        }
+    )
 }

@@ -48,6 +48,10 @@ pub struct PlayRun<'a> {
     pub failed_before: HashSet<String>,
     /// Handlers of roles included at run time.
     pub extra_handlers: Vec<Arc<Task>>,
+    /// The play's own tasks (ids, in order), without tasks included at run time.
+    pub play_tasks: Vec<usize>,
+    /// `--resume`: host → the position in `play_tasks` it continues at.
+    pub resume_at: HashMap<String, usize>,
 }
 
 pub(super) fn task_order(item: &Item, out: &mut Vec<usize>) {
@@ -130,6 +134,8 @@ impl<'a> PlayRun<'a> {
         }
         self.all_tasks.clear();
         task_order(&Item::Block(self.play.body.clone()), &mut self.all_tasks);
+        self.play_tasks = self.all_tasks.clone();
+        self.skip_done_tasks();
         self.cursor = 0;
         if self.gather_facts_enabled() {
             self.gather_facts().await;
@@ -138,9 +144,6 @@ impl<'a> PlayRun<'a> {
         loop {
             if self.ended {
                 break;
-            }
-            if self.stop_requested() {
-                return PlayEnd::Stopped;
             }
             self.collect_failed_hosts();
             let hosts_left: Vec<String> = self
@@ -158,6 +161,10 @@ impl<'a> PlayRun<'a> {
             }
             if next.is_empty() {
                 break;
+            }
+            // Ctrl-C: the task under way has finished; nothing more starts.
+            if self.stop_requested() {
+                return PlayEnd::Stopped;
             }
             let ids: HashSet<usize> = next.values().map(|t| t.id).collect();
             let Some(chosen) = self.choose(&ids) else {
@@ -233,6 +240,27 @@ impl<'a> PlayRun<'a> {
             PlayEnd::Broken
         } else {
             PlayEnd::Completed
+        }
+    }
+
+    /// `--resume`: a host that was in flight skips the tasks it had finished; it continues
+    /// at the task it was at.
+    fn skip_done_tasks(&mut self) {
+        for h in &self.batch {
+            let Some(at) = self.resume_at.remove(h) else {
+                continue;
+            };
+            let Some(state) = self.states.get_mut(h) else {
+                continue;
+            };
+            while let Some(next) = state.peek() {
+                match self.play_tasks.iter().position(|id| *id == next.id) {
+                    Some(pos) if pos < at => {
+                        state.advance();
+                    }
+                    _ => break,
+                }
+            }
         }
     }
 
@@ -336,6 +364,7 @@ impl<'a> PlayRun<'a> {
             file: self.play.file.clone(),
             line: None,
             column: None,
+            position: None,
         };
         self.run.env.callback.task_start(&info);
         let hosts: Vec<String> = self
@@ -429,6 +458,11 @@ impl<'a> PlayRun<'a> {
             file: task.origin.file.clone(),
             line: task.origin.line,
             column: task.origin.column,
+            position: if task.is_handler {
+                None
+            } else {
+                self.play_tasks.iter().position(|id| *id == task.id)
+            },
         }
     }
 

@@ -43,8 +43,8 @@ pub struct RunState {
     pub playbook_dir: PathBuf,
     pub end_play: bool,
     pub connections: super::connections::Connections,
-    /// `--resume`: hosts that completed each play (by play index) in the run resumed.
-    pub completed: HashMap<usize, HashSet<String>>,
+    /// `--resume`: what the run resumed had done.
+    pub resume: super::resume::ResumePlan,
     /// Set by the first Ctrl-C: finish the current task, then stop.
     pub stop: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -73,7 +73,7 @@ impl RunState {
             playbook_dir,
             end_play: false,
             connections: super::connections::Connections::new(),
-            completed: HashMap::new(),
+            resume: Default::default(),
             stop: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
@@ -464,7 +464,7 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
             };
             // `--resume`: hosts that completed this play before are not run again; the
             // batches keep their shape without them.
-            let batches: Vec<Vec<String>> = match state.completed.get(&index) {
+            let batches: Vec<Vec<String>> = match state.resume.completed.get(&index) {
                 Some(done) => batches
                     .into_iter()
                     .map(|b| b.into_iter().filter(|h| !done.contains(h)).collect())
@@ -479,6 +479,7 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
             // The hosts this run works on (a resumed run's completed hosts are not among them).
             let to_run: Vec<String> = batches.iter().flatten().cloned().collect();
             state.env.callback.play_begin(index, &name, &to_run);
+            let resume_at = state.resume.in_flight.remove(&index).unwrap_or_default();
             let mut run = PlayRun {
                 run: state,
                 play: play.clone(),
@@ -495,6 +496,8 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                 start_at_found: false,
                 failed_before: HashSet::new(),
                 extra_handlers: Vec::new(),
+                play_tasks: Vec::new(),
+                resume_at,
             };
             let mut broken = false;
             let total = batches.len();
@@ -517,12 +520,14 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                         .cloned()
                         .collect()
                 };
-                let ends_run = end != PlayEnd::Completed;
+                let stop_now =
+                    interrupted || run.run.stop.load(std::sync::atomic::Ordering::SeqCst);
+                let ends_run = end != PlayEnd::Completed || stop_now;
                 run.run
                     .env
                     .callback
                     .batch_end(number + 1, &completed, ends_run);
-                if interrupted {
+                if stop_now {
                     stopped = true;
                     break;
                 }

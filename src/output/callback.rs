@@ -30,6 +30,9 @@ pub struct TaskInfo {
     pub file: std::path::PathBuf,
     pub line: Option<usize>,
     pub column: Option<usize>,
+    /// The task's place in its play's own task list (not for tasks included at run time,
+    /// handlers or fact gathering): where `--resume` continues a host.
+    pub position: Option<usize>,
 }
 
 /// What a run is about, for reports and the state file.
