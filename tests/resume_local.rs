@@ -215,3 +215,56 @@ fn check_mode_keeps_no_state() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(!dir.path().join(".roller-state").exists());
 }
+
+/// On a terminal (a pty from util-linux's `script`), Ctrl-C typed once (the terminal's
+/// SIGINT to its foreground group) reaches roller alone: the task under way finishes on h2
+/// (its `sleep` is not killed), then the run stops. Without roller's relay the terminal's
+/// SIGINT would kill the command too and fail the task.
+#[test]
+fn ctrl_c_on_a_terminal_lets_the_command_under_way_finish() {
+    use std::io::{Read, Write};
+    let dir = setup("resume-tty");
+    let d = dir.path();
+    let line = format!(
+        "cd {} && exec {} playbook -i hosts.yml roll.yml",
+        d.display(),
+        roller_bin().display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .envs(isolated_env(d, &[("NO_COLOR", "1")]))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run script(1)");
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = stdout.read_to_end(&mut all);
+        String::from_utf8_lossy(&all).into_owned()
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !host_log(d, "h2").contains("stop") {
+        assert!(Instant::now() < deadline, "h2 never stopped");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"\x03").expect("type Ctrl-C");
+    stdin.flush().unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    let screen = reader.join().unwrap();
+    assert_eq!(status.code(), Some(99), "{screen}");
+    let after = screen
+        .split("stopping after the current task")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no stop notice:\n{screen}"));
+    assert!(after.contains("changed: [h2]"), "{screen}");
+    assert!(!screen.contains("FAILED"), "{screen}");
+    assert_eq!(host_log(d, "h3"), "");
+    assert_eq!(state(d)["in_flight"]["hosts"]["h2"]["task"], "after work");
+    resume(d);
+    rolled_once(d);
+}

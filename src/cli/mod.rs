@@ -3,6 +3,7 @@
 pub mod become_pass;
 pub mod exit;
 pub mod extra_vars;
+pub mod interrupt;
 pub mod inventory;
 pub mod logging;
 pub mod playbook;
@@ -37,6 +38,10 @@ pub enum Command {
 
 /// Parse arguments and run; returns the process exit code.
 pub fn run() -> i32 {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() == 3 && args[1] == interrupt::RELAY {
+        return interrupt::relay(&args[2]);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

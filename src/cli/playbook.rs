@@ -339,6 +339,8 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
         .map_err(|e| CliError::error(format!("could not start the runtime: {e}")))?;
     callback.run_start(&run_info);
     let stop = state.stop.clone();
+    // On a terminal, Ctrl-C reaches roller alone (not the commands under way).
+    let shield = super::interrupt::shield();
     let code = runtime.block_on(async {
         // The first Ctrl-C lets the tasks under way finish and stops; the second aborts.
         let interrupts = async {
@@ -358,6 +360,7 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
             }
         }
     });
+    drop(shield);
     callback.run_end(&state.stats, code);
     Ok(code)
 }
