@@ -2,6 +2,7 @@
 
 pub mod become_pass;
 pub mod bundled;
+pub mod events_topic;
 pub mod exit;
 pub mod extra_vars;
 pub mod interrupt;

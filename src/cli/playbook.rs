@@ -12,6 +12,7 @@ use crate::exec::RunOptions;
 use crate::exec::playbook_run::{RunState, run_playbooks};
 use crate::exec::resume::{self, StateFile};
 use crate::exec::task_run::TaskEnv;
+use crate::kafka::events_topic::EventsTopic;
 use crate::output::callback::Callback;
 use crate::output::callback::RunInfo;
 use crate::output::default_callback::DefaultCallback;
@@ -120,6 +121,11 @@ pub struct PlaybookArgs {
     /// collector) when the run ends.
     #[arg(long = "metrics-file", value_name = "FILE")]
     pub metrics_file: Option<PathBuf>,
+    /// Also publish the run's events (the --json-events lines) to this Kafka topic, with
+    /// the client settings roller derives from the inventory (docs/kafka.md). Delivery
+    /// never stops or fails a run: undelivered events are reported at the end.
+    #[arg(long = "events-topic", value_name = "TOPIC")]
+    pub events_topic: Option<String>,
     /// Append roller's tracing logs to FILE (level from RUST_LOG, else info; -vv debug,
     /// -vvvv trace). Without it, logs go to stderr only when RUST_LOG is set.
     #[arg(long = "log-file", value_name = "FILE")]
@@ -134,6 +140,7 @@ pub struct PlaybookArgs {
 fn callbacks(
     args: &PlaybookArgs,
     state_file: Option<Arc<StateFile>>,
+    topic: Option<EventsTopic>,
 ) -> Result<Arc<dyn Callback>, CliError> {
     let progress = Progress::on_terminal().map(Arc::new);
     let stdout = DefaultCallback::new(args.verbose);
@@ -151,10 +158,11 @@ fn callbacks(
     let open = |flag: &str, path: &Path, e: std::io::Error| {
         CliError::error(format!("{flag}: cannot write {}: {e}", path.display()))
     };
-    if let Some(p) = &args.json_events {
-        all.push(Arc::new(
-            JsonEvents::create(p).map_err(|e| open("--json-events", p, e))?,
-        ));
+    if args.json_events.is_some() || topic.is_some() {
+        let p = args.json_events.as_deref();
+        all.push(Arc::new(JsonEvents::to(p, topic).map_err(|e| {
+            open("--json-events", p.unwrap_or(Path::new("")), e)
+        })?));
     }
     if let Some(p) = &args.junit {
         all.push(Arc::new(
@@ -312,7 +320,17 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
     let callback: Arc<dyn Callback> = if listing {
         Arc::new(DefaultCallback::new(args.verbose))
     } else {
-        callbacks(args, state_file)?
+        let topic = match &args.events_topic {
+            Some(t) => Some(super::events_topic::open(
+                t,
+                &loaded.inventory,
+                &loaded.sources,
+                &playbook_dir,
+                &opts.extra_vars,
+            )?),
+            None => None,
+        };
+        callbacks(args, state_file, topic)?
     };
     let env = TaskEnv {
         templar: Arc::new(Templar::new()),

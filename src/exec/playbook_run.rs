@@ -383,6 +383,43 @@ fn run_order(play: &Play, hosts: &[String]) -> Vec<String> {
     names
 }
 
+/// roller's play-level order `roller_order: leader_last` (a play variable, so that
+/// ansible-playbook ignores it): the host holding cluster leadership (Kafka's active
+/// controller, ZooKeeper's leader; src/kafka/leader.rs) goes last. Returns the order and
+/// the line that tells the operator why.
+async fn leader_last(
+    state: &RunState,
+    ctx: &crate::template::VarContext,
+    hosts: Vec<String>,
+) -> Result<(Vec<String>, Option<String>), String> {
+    let templar = &state.env.templar;
+    let wanted = templar
+        .expression("roller_order | default('inventory')", ctx)
+        .map_err(|e| format!("roller_order: {e}"))?;
+    match wanted.as_str() {
+        Some("leader_last") => {}
+        Some("inventory") | Some("") => return Ok((hosts, None)),
+        _ => {
+            return Err(format!(
+                "roller_order must be 'leader_last' or 'inventory', not {}",
+                crate::output::python_repr::python_str(&wanted)
+            ));
+        }
+    }
+    let vars = crate::modules::kafka_vars::TemplateVars { templar, vars: ctx };
+    let Some(group) = crate::kafka::leader::group_of(&vars, &hosts)? else {
+        let note = "roll order: the hosts are not all in kafka_broker, zookeeper or                     kafka_controller; inventory order kept";
+        return Ok((hosts, Some(note.to_string())));
+    };
+    let plan = crate::kafka::leader::plan(&vars, &group, &hosts, &Default::default())?;
+    let found = crate::kafka::leader::find(plan)
+        .await
+        .map_err(|e| format!("roll order: {e}"))?;
+    let ordered = crate::kafka::roll_order::with_last(&hosts, found.host.as_deref());
+    let note = format!("roll order: {}: {}", ordered.join(", "), found.reason);
+    Ok((ordered, Some(note)))
+}
+
 /// Run every play of the playbooks; returns ansible-playbook's exit code.
 pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 {
     state.refresh_inventory_vars();
@@ -461,7 +498,15 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                 .map(|v| state.env.templar.template(v, &ctx).unwrap_or(v.clone()));
             // Hosts that failed in earlier plays keep their place in the batches (Ansible's
             // inventory still lists them) but run nothing.
-            let batches = match serial_batches(&run_order(play, &hosts), serial.as_ref()) {
+            let (ordered, order_note) =
+                match leader_last(state, &ctx, run_order(play, &hosts)).await {
+                    Ok(o) => o,
+                    Err(e) => {
+                        eprintln!("ERROR! {e}");
+                        return exit::ERROR;
+                    }
+                };
+            let batches = match serial_batches(&ordered, serial.as_ref()) {
                 Ok(b) => b,
                 Err(e) => {
                     eprintln!("ERROR! {e}");
@@ -510,6 +555,11 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
             for (number, batch) in batches.into_iter().enumerate() {
                 // Ansible starts the play anew for every batch, banner included.
                 run.run.env.callback.play_start(&name, run.run.opts.check);
+                if number == 0
+                    && let Some(note) = &order_note
+                {
+                    run.run.env.callback.notice(note);
+                }
                 run.run.env.callback.batch_start(number + 1, total, &batch);
                 run.batch = batch;
                 run.states.clear();

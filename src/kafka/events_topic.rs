@@ -80,6 +80,10 @@ impl EventsTopic {
         let _ = self.producer.send(record);
     }
 
+    pub fn name(&self) -> &str {
+        &self.topic
+    }
+
     /// Waits up to TIMEOUT for the queued events to be acknowledged.
     pub fn finish(self, timeout: Duration) -> Delivery {
         let _ = self.producer.flush(timeout);

@@ -19,6 +19,10 @@ use serde_json::{Value as J, json};
 use super::callback::{Callback, ResultKind, RunInfo, TaskInfo};
 use super::report_result::{host_of, public_result, to_json};
 use crate::exec::stats::Stats;
+use crate::kafka::events_topic::EventsTopic;
+
+/// How long the end of a run waits for the events topic to acknowledge the last events.
+const TOPIC_FLUSH: std::time::Duration = std::time::Duration::from_secs(10);
 use crate::vars::{Key, Map, Value};
 
 pub struct JsonEvents {
@@ -26,7 +30,10 @@ pub struct JsonEvents {
 }
 
 struct Inner {
-    out: File,
+    /// `--json-events FILE`.
+    out: Option<File>,
+    /// `--events-topic`: the same lines, produced to Kafka.
+    topic: Option<EventsTopic>,
     started: Instant,
     failed: bool,
     play: Option<(usize, String, Instant)>,
@@ -49,9 +56,15 @@ pub fn status_word(kind: ResultKind, ignored: bool) -> &'static str {
 
 impl JsonEvents {
     pub fn create(path: &Path) -> io::Result<Self> {
+        Self::to(Some(path), None)
+    }
+
+    /// Events to FILE, to a Kafka topic, or both.
+    pub fn to(path: Option<&Path>, topic: Option<EventsTopic>) -> io::Result<Self> {
         Ok(JsonEvents {
             inner: Mutex::new(Inner {
-                out: File::create(path)?,
+                out: path.map(File::create).transpose()?,
+                topic,
                 started: Instant::now(),
                 failed: false,
                 play: None,
@@ -84,12 +97,12 @@ impl Inner {
             obj.extend(m);
         }
         let mut line = J::Object(obj).to_string();
+        if let Some(topic) = &mut self.topic {
+            topic.send(&line);
+        }
         line.push('\n');
-        if let Err(e) = self
-            .out
-            .write_all(line.as_bytes())
-            .and_then(|()| self.out.flush())
-        {
+        let Some(out) = &mut self.out else { return };
+        if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
             self.failed = true;
             eprintln!("[WARNING]: --json-events: cannot write: {e}");
         }
@@ -290,6 +303,18 @@ impl Callback for JsonEvents {
                 "run_end",
                 json!({"exit_code": code, "duration": d, "stats": hosts}),
             );
+            // The roll is over; its audit trail gets a bounded wait, never the run's exit.
+            if let Some(topic) = i.topic.take() {
+                let name = topic.name().to_string();
+                let d = topic.finish(TOPIC_FLUSH);
+                if d.undelivered > 0 {
+                    eprintln!(
+                        "[WARNING]: --events-topic: {} of {} events were not delivered to \
+                         {name} (the --json-events file, if any, has them all)",
+                        d.undelivered, d.sent
+                    );
+                }
+            }
         });
     }
 }
