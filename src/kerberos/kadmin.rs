@@ -331,6 +331,14 @@ impl Session {
             .map(drop)
     }
 
+    /// Removes the keys older than KEEP_KVNO (those at KEEP_KVNO and newer stay).
+    pub async fn purgekeys(&self, name: &str, keep_kvno: u32) -> Result<(), KadminError> {
+        check_name(name)?;
+        self.query(&format!("purgekeys -keepkvno {keep_kvno} {name}"), name)
+            .await
+            .map(drop)
+    }
+
     /// The principal's current keys as a keytab's bytes (`ktadd -norandkey`, which does not
     /// change them), exported into DIR.
     pub async fn export(&self, name: &str, dir: &PrivateDir) -> Result<Vec<u8>, KadminError> {

@@ -24,6 +24,9 @@ mod file_attrs;
 pub mod group_by;
 pub mod include_vars;
 pub mod kafka_health;
+mod krb5_admin;
+pub mod krb5_keytab;
+pub mod krb5_principal;
 pub mod lineinfile;
 pub mod package;
 pub mod pause;
@@ -85,6 +88,7 @@ pub const CONTROLLER_ONLY: &[&str] = &[
     "reboot",
     "meta",
     "kafka_health",
+    "krb5_principal",
 ];
 
 /// Modules that run on the target behind an action plugin of their own.
@@ -235,6 +239,8 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "dnf5" => &dnf::Dnf,
         "package" => &package::Package,
         "kafka_health" => &kafka_health::KafkaHealth,
+        "krb5_principal" => &krb5_principal::Krb5Principal,
+        "krb5_keytab" => &krb5_keytab::Krb5Keytab,
         _ => return None,
     })
 }
