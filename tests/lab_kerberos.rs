@@ -6,8 +6,9 @@
 //!    principals and the hosts' keytab directories are untouched.
 //! 2. Provision: every principal and keytab; `kinit -k -t` works as cp-kafka on every host.
 //! 3. Second run: changed=0, kvnos and keytab files (inode, mtime) unchanged.
-//! 4. A key rotated at the KDC behind roller's back: kinit fails, roller names the kvno
-//!    mismatch and replaces the keytab; kinit works again.
+//! 4. A key rotated at the KDC behind roller's back: kinit fails, `roller keytab doctor`
+//!    names the kvno mismatch and the error the broker would show, roller replaces the
+//!    keytab; kinit works again.
 //! 5. Wrong owner and mode: fixed in place, the content not rewritten (same inode, mtime).
 //!
 //! Needs root (the lab); skips without it.
@@ -137,6 +138,21 @@ fn roller(args: &[&str]) -> Run {
     Run { out, stdout, took }
 }
 
+/// `roller keytab doctor -i INV HOSTS...`.
+fn doctor(hosts: &[&str]) -> Run {
+    let start = Instant::now();
+    let out = Command::new(roller_bin())
+        .args(["keytab", "doctor", "-i", "inventories/lab/hosts.yml"])
+        .args(hosts)
+        .current_dir(repo_root())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let took = start.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    Run { out, stdout, took }
+}
+
 fn assert_ok(run: &Run) {
     assert!(
         run.out.status.success(),
@@ -217,6 +233,10 @@ fn kerberos_provisioning_on_the_lab() {
             String::from_utf8_lossy(&k.stderr)
         );
     }
+    // The doctor finds nothing wrong.
+    let healthy = doctor(&[]);
+    assert_ok(&healthy);
+    eprintln!("keytab doctor, 3 healthy brokers: {:.2}s", healthy.took);
     // No key material in roller's output.
     assert!(!first.stdout.contains("0x"), "{}", first.stdout);
 
@@ -248,6 +268,23 @@ fn kerberos_provisioning_on_the_lab() {
     kadmin(&format!("cpw -randkey {}", principal(HOSTS[0])));
     let stale = kinit(&lab, HOSTS[0]);
     assert!(!stale.status.success(), "kinit with a stale keytab worked");
+    // The doctor names the cause and the error the broker would show.
+    let diagnosis = doctor(&[HOSTS[0]]);
+    assert!(!diagnosis.out.status.success(), "{}", diagnosis.stdout);
+    let line = format!("kvno: keytab kvno {}, KDC kvno {}", kvnos[0], kvnos[0] + 1);
+    assert!(diagnosis.stdout.contains(&line), "{}", diagnosis.stdout);
+    assert!(
+        diagnosis
+            .stdout
+            .contains("Specified version of key is not available (44)"),
+        "{}",
+        diagnosis.stdout
+    );
+    assert!(
+        diagnosis.stdout.contains("1 of 9 checks failed"),
+        "{}",
+        diagnosis.stdout
+    );
     let preview = roller(&["--check", "-l", HOSTS[0]]);
     assert_ok(&preview);
     let want = format!("kvno {} vs KDC {}", kvnos[0], kvnos[0] + 1);

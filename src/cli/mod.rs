@@ -4,6 +4,7 @@ pub mod become_pass;
 pub mod exit;
 pub mod extra_vars;
 pub mod inventory;
+pub mod keytab;
 pub mod playbook;
 pub mod playbook_list;
 
@@ -32,6 +33,8 @@ pub enum Command {
     Inventory(inventory::InventoryArgs),
     /// Run playbooks (like `ansible-playbook`: same flags, output and exit codes).
     Playbook(playbook::PlaybookArgs),
+    /// Kerberos keytabs: `doctor` diagnoses why a service's Kerberos login would fail.
+    Keytab(keytab::KeytabArgs),
 }
 
 /// Parse arguments and run; returns the process exit code.
@@ -47,6 +50,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Inventory(args) => inventory::run(&args).map(|()| 0),
         Command::Playbook(args) => playbook::run(&args),
+        Command::Keytab(args) => keytab::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -444,7 +444,10 @@ impl Write {
         );
         if want.verify {
             verify(cx, &want, &login).await.map_err(|mut e| {
-                e.result.extend(r.clone());
+                let mut written = r.clone();
+                written.shift_remove(&crate::vars::Key::from("msg"));
+                e.result.extend(written);
+                e.result.insert("verified".into(), Value::Bool(false));
                 e
             })?;
             r.insert("verified".into(), Value::Bool(true));

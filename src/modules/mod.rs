@@ -25,6 +25,7 @@ pub mod group_by;
 pub mod include_vars;
 pub mod kafka_health;
 mod krb5_admin;
+pub mod krb5_diagnose;
 pub mod krb5_keytab;
 pub mod krb5_principal;
 pub mod lineinfile;
@@ -241,6 +242,7 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "kafka_health" => &kafka_health::KafkaHealth,
         "krb5_principal" => &krb5_principal::Krb5Principal,
         "krb5_keytab" => &krb5_keytab::Krb5Keytab,
+        "krb5_diagnose" => &krb5_diagnose::Krb5Diagnose,
         _ => return None,
     })
 }
