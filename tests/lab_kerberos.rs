@@ -10,6 +10,8 @@
 //!    names the kvno mismatch and the error the broker would show, roller replaces the
 //!    keytab; kinit works again.
 //! 5. Wrong owner and mode: fixed in place, the content not rewritten (same inode, mtime).
+//! 6. `kerberos_rotate=true`: every principal gets new keys once, every keytab follows.
+//! 7. kadmin authenticated with the admin's password (from a vars file, never argv).
 //!
 //! Needs root (the lab); skips without it.
 
@@ -47,6 +49,31 @@ fn kadmin(query: &str) -> String {
         "kadmin -q {query:?} failed: {stderr}"
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// kadmin with INPUT on stdin (answers to its password prompts).
+fn kadmin_stdin(query: &str, input: &str) {
+    use std::io::Write;
+    let kdc = lab_dir().join("kdc");
+    let mut child = Command::new("kadmin")
+        .env("KRB5_CONFIG", kdc.join("krb5.conf"))
+        .args(["-p", "lab/admin@LAB.TEST", "-k", "-t"])
+        .arg(kdc.join("admin.keytab"))
+        .args(["-s", "127.0.0.1:17749", "-q", query])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kadmin");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.trim().is_empty(), "kadmin -q {query:?}: {stderr}");
 }
 
 fn principals() -> Vec<String> {
@@ -333,6 +360,82 @@ fn kerberos_provisioning_on_the_lab() {
     );
     assert_eq!(f[2..], ["cp-kafka", "confluent", "640"]);
     assert!(kinit(&lab, HOSTS[1]).status.success());
+
+    // 6. Rotation on request: new keys for every principal, every keytab updated, kinit
+    //    works; the next run changes nothing.
+    let kvnos: Vec<u32> = HOSTS.iter().map(|h| kvno(&principal(h))).collect();
+    let rotation = roller(&["-v", "-e", "kerberos_rotate=true"]);
+    assert_ok(&rotation);
+    eprintln!("rotating 3 principals: {:.2}s", rotation.took);
+    let keytabs = rotation.results("Keytab of");
+    for (i, h) in HOSTS.iter().enumerate() {
+        assert_eq!(rotation.changed()[*h], 1, "{}", rotation.stdout);
+        assert_eq!(keytabs[*h]["rotated"], true, "{}", keytabs[*h]);
+        assert_eq!(kvno(&principal(h)), kvnos[i] + 1);
+        assert!(kinit(&lab, h).status.success(), "{h}: kinit after rotation");
+    }
+    let after = roller(&[]);
+    assert_ok(&after);
+    for h in HOSTS {
+        assert_eq!(after.changed()[h], 0, "{}", after.stdout);
+    }
+
+    // 7. kadmin with the admin's password instead of a keytab (kinit with the password on
+    //    stdin, then kadmin -c): the password is given in a vars file, never in argv.
+    //    Last: the admin's keytab is stale afterwards.
+    let password: String = std::fs::read("/proc/sys/kernel/random/uuid")
+        .map(|b| String::from_utf8_lossy(&b).trim().replace('-', ""))
+        .unwrap();
+    kadmin_stdin(
+        "cpw lab/admin@LAB.TEST",
+        &format!("{password}\n{password}\n"),
+    );
+    let scratch = support::TempDir::new("kerberos-password");
+    let vars = scratch.path().join("vars.yml");
+    let playbook = scratch.path().join("password.yml");
+    std::fs::write(
+        &playbook,
+        "- hosts: broker1.lab.test\n  gather_facts: false\n  tasks:\n    - name: With a password\n\
+         \x20     krb5_principal:\n        name: kafka/extra.lab.test\n\
+         \x20       kadmin_password: \"{{ admin_password }}\"\n",
+    )
+    .unwrap();
+    let with_password = |pw: &str| {
+        std::fs::write(&vars, format!("admin_password: \"{pw}\"\n")).unwrap();
+        let out = Command::new(roller_bin())
+            .args(["playbook", "-i", "inventories/lab/hosts.yml", "-v"])
+            .arg(&playbook)
+            .arg("-e")
+            .arg(format!("@{}", vars.display()))
+            .current_dir(repo_root())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(!stdout.contains(pw), "the password was printed: {stdout}");
+        Run {
+            out,
+            stdout,
+            took: 0.0,
+        }
+    };
+    let created = with_password(&password);
+    assert_ok(&created);
+    let r = &created.results("With a password")["broker1.lab.test"];
+    assert_eq!(r["changed"], true, "{r}");
+    assert_eq!(r["kvno"], 1, "{r}");
+    let again = with_password(&password);
+    assert_ok(&again);
+    assert_eq!(again.changed()["broker1.lab.test"], 0);
+    let wrong = with_password("not-the-password");
+    assert!(!wrong.out.status.success());
+    assert!(
+        wrong
+            .stdout
+            .contains("kinit for the admin principal failed: kinit: Password incorrect"),
+        "{}",
+        wrong.stdout
+    );
 
     assert_eq!(lab.down(), "", "lab leftovers");
 }

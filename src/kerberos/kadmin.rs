@@ -119,17 +119,25 @@ pub enum Stderr {
 
 /// Lines kadmin prints on success.
 fn harmless(line: &str) -> bool {
-    let l = line.trim();
+    let l = clean(line);
     l.is_empty()
         || l.starts_with("Authenticating as principal")
+        // kadmin -c on exit: it leaves the credential cache it was given alone.
+        || l == "Administration credentials NOT DESTROYED."
         || l.contains("no policy specified for")
         || (l.starts_with("No policy specified for") && l.ends_with("defaulting to no policy"))
+}
+
+/// A line without surrounding whitespace and control characters (kadmin rings the bell:
+/// `\a\a\aAdministration credentials NOT DESTROYED.`).
+fn clean(line: &str) -> &str {
+    line.trim_matches(|c: char| c.is_whitespace() || c.is_control())
 }
 
 /// Read kadmin's stderr for the query about PRINCIPAL: the first line that is not known
 /// to be harmless decides.
 pub fn classify(stderr: &str, principal: &str) -> Stderr {
-    let Some(line) = stderr.lines().map(str::trim).find(|l| !harmless(l)) else {
+    let Some(line) = stderr.lines().map(clean).find(|l| !harmless(l)) else {
         return Stderr::Clean;
     };
     let lower = line.to_ascii_lowercase();
@@ -232,9 +240,25 @@ impl Session {
             let cc = format!("FILE:{}/ccache", dir.path().display());
             let mut input = secret.expose().to_vec();
             input.push(b'\n');
+            // kadmind accepts only initial tickets (kadmin/admin is not TGS-issuable): the
+            // cache holds a ticket for kadmin/admin itself, from the AS exchange.
+            let realm = admin
+                .realm
+                .clone()
+                .or_else(|| admin.principal.rsplit_once('@').map(|(_, r)| r.to_string()));
+            let service = match realm {
+                Some(r) => format!("kadmin/admin@{r}"),
+                None => "kadmin/admin".to_string(),
+            };
             let env = session.env();
             let env: Vec<(&str, &Path)> = env.iter().map(|(k, v)| (*k, v.as_path())).collect();
-            let ran = run("kinit", &["-c", &cc, &admin.principal], &env, Some(&input)).await;
+            let ran = run(
+                "kinit",
+                &["-c", &cc, "-S", &service, &admin.principal],
+                &env,
+                Some(&input),
+            )
+            .await;
             crate::connection::escalation::wipe(&mut input);
             let ran = ran?;
             let errors: Vec<&str> = ran
@@ -373,6 +397,13 @@ mod tests {
         assert_eq!(
             classify(
                 "No policy specified for kafka/b1@R; defaulting to no policy\n",
+                P
+            ),
+            Stderr::Clean
+        );
+        assert_eq!(
+            classify(
+                "\n\u{7}\u{7}\u{7}Administration credentials NOT DESTROYED.\n",
                 P
             ),
             Stderr::Clean

@@ -48,13 +48,16 @@ pub fn admin(cx: &ModuleContext<'_>, args: &Map) -> Result<Admin, ModuleError> {
             "no admin principal: set kadmin_principal (or kerberos.kadmin_principal in the inventory)",
         )
     })?;
+    // The task's own credentials first, then the inventory's; a keytab before a password.
     let auth = match (
-        pick("kadmin_keytab", "kadmin_keytab_path")?,
-        pick("kadmin_password", "kadmin_password")?,
+        string(args, "kadmin_keytab")?,
+        string(args, "kadmin_password")?,
+        from_var(&var, "kadmin_keytab_path"),
+        from_var(&var, "kadmin_password"),
     ) {
-        (Some(kt), _) => AdminAuth::Keytab(PathBuf::from(kt)),
-        (None, Some(pw)) => AdminAuth::Password(Secret::new(pw)),
-        (None, None) => {
+        (Some(kt), ..) | (None, None, Some(kt), _) => AdminAuth::Keytab(PathBuf::from(kt)),
+        (None, Some(pw), ..) | (None, None, None, Some(pw)) => AdminAuth::Password(Secret::new(pw)),
+        (None, None, None, None) => {
             return Err(ModuleError::new(
                 "no admin credentials: set kadmin_keytab or kadmin_password (or \
                  kerberos.kadmin_keytab_path / kerberos.kadmin_password in the inventory)",
