@@ -352,6 +352,8 @@ struct Write {
     export: Option<(Key, Keytab)>,
     rotate: bool,
     content: bool,
+    /// Whether the host has a file at the path (its owner and mode are kept).
+    existing: bool,
     reasons: Vec<String>,
     login: String,
 }
@@ -395,6 +397,7 @@ impl Write {
             export: planned,
             rotate: rotate_first,
             content,
+            existing,
             reasons,
             login,
         } = self;
@@ -414,7 +417,6 @@ impl Write {
                 want.principal
             )));
         };
-        let existing = !reasons.iter().any(|r| r == "missing");
         let script = write_script(&want, content, existing);
         let out = run(cx, script, content.then(|| bytes.0.clone())).await?;
         if out.rc != 0 {
@@ -656,6 +658,7 @@ impl Module for Krb5Keytab {
                 export: kdc,
                 rotate: rotate_now,
                 content,
+                existing: host.raw_present,
                 reasons,
                 login: host.login,
             }),
