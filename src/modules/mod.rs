@@ -23,7 +23,11 @@ pub mod file;
 mod file_attrs;
 pub mod group_by;
 pub mod include_vars;
+pub mod kafka_client_config;
 pub mod kafka_health;
+pub mod kafka_quorum;
+pub mod kafka_roll_order;
+pub mod kafka_vars;
 mod krb5_admin;
 pub mod krb5_diagnose;
 pub mod krb5_keytab;
@@ -90,6 +94,9 @@ pub const CONTROLLER_ONLY: &[&str] = &[
     "meta",
     "kafka_health",
     "krb5_principal",
+    "kafka_client_config",
+    "kafka_roll_order",
+    "kafka_quorum",
 ];
 
 /// Modules that run on the target behind an action plugin of their own.
@@ -243,6 +250,9 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "krb5_principal" => &krb5_principal::Krb5Principal,
         "krb5_keytab" => &krb5_keytab::Krb5Keytab,
         "krb5_diagnose" => &krb5_diagnose::Krb5Diagnose,
+        "kafka_client_config" => &kafka_client_config::KafkaClientConfig,
+        "kafka_roll_order" => &kafka_roll_order::KafkaRollOrder,
+        "kafka_quorum" => &kafka_quorum::KafkaQuorum,
         _ => return None,
     })
 }
