@@ -2,8 +2,8 @@
 //! hosts over SSH), with roller's bundled playbooks/kerberos.yml driven by the lab's
 //! cp-ansible inventory. One lab, several phases:
 //!
-//! 1. `--check` on a fresh lab: would-create for every principal and keytab; the KDC's
-//!    principals and the hosts' keytab directories are untouched.
+//! 1. `roller keytab provision --check` on a fresh lab: would-create for every principal
+//!    and keytab; the KDC's principals and the hosts' keytab directories are untouched.
 //! 2. Provision: every principal and keytab; `kinit -k -t` works as cp-kafka on every host.
 //! 3. Second run: changed=0, kvnos and keytab files (inode, mtime) unchanged.
 //! 4. A key rotated at the KDC behind roller's back: kinit fails, `roller keytab doctor`
@@ -167,10 +167,17 @@ fn roller(args: &[&str]) -> Run {
 
 /// `roller keytab doctor -i INV HOSTS...`.
 fn doctor(hosts: &[&str]) -> Run {
+    let mut args = vec!["doctor", "-i", "inventories/lab/hosts.yml"];
+    args.extend_from_slice(hosts);
+    keytab_cli(&args)
+}
+
+/// `roller keytab ARGS...` (the bundled playbooks from inside the binary).
+fn keytab_cli(args: &[&str]) -> Run {
     let start = Instant::now();
     let out = Command::new(roller_bin())
-        .args(["keytab", "doctor", "-i", "inventories/lab/hosts.yml"])
-        .args(hosts)
+        .arg("keytab")
+        .args(args)
         .current_dir(repo_root())
         .stdin(std::process::Stdio::null())
         .output()
@@ -217,7 +224,13 @@ fn kerberos_provisioning_on_the_lab() {
 
     // 1. --check on a fresh lab: everything would be created, nothing is.
     let before = principals();
-    let check = roller(&["--check", "--diff"]);
+    let check = keytab_cli(&[
+        "provision",
+        "-i",
+        "inventories/lab/hosts.yml",
+        "--check",
+        "--diff",
+    ]);
     assert_ok(&check);
     eprintln!("--check on a fresh lab: {:.2}s", check.took);
     for h in HOSTS {
