@@ -196,6 +196,15 @@ async fn run(
     for (k, v) in env {
         cmd.env(k, v);
     }
+    // Files kadmin and kinit create (the exported keytab, the credential cache) are the
+    // user's alone (0600), inside a directory that is 0700 anyway.
+    // SAFETY: umask(2) is async-signal-safe and touches only the child's state.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::umask(0o077);
+            Ok(())
+        });
+    }
     let mut child = cmd.spawn().map_err(|e| KadminError::Spawn {
         program: program.to_string(),
         msg: e.to_string(),
@@ -377,6 +386,20 @@ impl Session {
             )));
         }
         self.query(&query, name).await?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)
+                .map_err(|e| KadminError::Failed(format!("ktadd wrote no keytab: {e}")))?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                let _ = std::fs::remove_file(&path);
+                return Err(KadminError::Failed(format!(
+                    "ktadd wrote the keys with mode {:04o}, not 0600",
+                    mode & 0o7777
+                )));
+            }
+        }
         let bytes = std::fs::read(&path)
             .map_err(|e| KadminError::Failed(format!("ktadd wrote no keytab: {e}")))?;
         let _ = std::fs::write(&path, vec![0u8; bytes.len()]);
