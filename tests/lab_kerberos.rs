@@ -9,7 +9,8 @@
 //! 4. A key rotated at the KDC behind roller's back: kinit fails, `roller keytab doctor`
 //!    names the kvno mismatch and the error the broker would show, roller replaces the
 //!    keytab; kinit works again.
-//! 5. Wrong owner and mode: fixed in place, the content not rewritten (same inode, mtime).
+//! 5. Wrong owner and mode (root 0600): the doctor names the unreadable keytab; roller
+//!    fixes it in place, the content not rewritten (same inode, mtime).
 //! 6. `kerberos_rotate=true`: every principal gets new keys once, every keytab follows.
 //! 7. kadmin authenticated with the admin's password (from a vars file, never argv).
 //!
@@ -349,9 +350,20 @@ fn kerberos_provisioning_on_the_lab() {
     // 5. Wrong owner and mode on broker2: fixed without rewriting the keytab.
     lab.ssh_ok(
         HOSTS[1],
-        &format!("chown root:root {KEYTAB} && chmod 644 {KEYTAB}"),
+        &format!("chown root:root {KEYTAB} && chmod 600 {KEYTAB}"),
     );
     let broken = keytab_stat(&lab, HOSTS[1]);
+    // The doctor: cp-kafka cannot read it, and what the broker would say.
+    let diagnosis = doctor(&[HOSTS[1]]);
+    assert!(!diagnosis.out.status.success(), "{}", diagnosis.stdout);
+    assert!(
+        diagnosis.stdout.contains(&format!(
+            "keytab_readable: {KEYTAB} not readable by cp-kafka -> the service would show: \
+             javax.security.auth.login.LoginException: Unable to obtain password from user"
+        )),
+        "{}",
+        diagnosis.stdout
+    );
     let attrs = roller(&["-v", "-l", HOSTS[1]]);
     assert_ok(&attrs);
     let r = &attrs.results("Keytab of")[HOSTS[1]];
@@ -361,7 +373,7 @@ fn kerberos_provisioning_on_the_lab() {
         serde_json::json!([
             "owner root vs cp-kafka",
             "group root vs confluent",
-            "mode 0644 vs 0640"
+            "mode 0600 vs 0640"
         ])
     );
     let fixed = keytab_stat(&lab, HOSTS[1]);
