@@ -216,6 +216,22 @@ fn keytab_stat(lab: &Lab, host: &str) -> String {
     )
 }
 
+/// The files in the host's keytab directory (no temporary files may stay behind).
+fn keytab_dir(lab: &Lab, host: &str) -> String {
+    lab.ssh_ok(host, "ls -A /etc/security/keytabs")
+}
+
+/// roller's private directories on the controller (exports, credential caches): none may
+/// outlive a run.
+fn private_dirs() -> Vec<String> {
+    std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("roller-krb5."))
+        .collect()
+}
+
 #[test]
 fn kerberos_provisioning_on_the_lab() {
     if !running_as_root("kerberos_provisioning_on_the_lab") {
@@ -251,6 +267,7 @@ fn kerberos_provisioning_on_the_lab() {
         );
         assert_eq!(check.changed()[h], 2, "{}", check.stdout);
         assert_eq!(keytab_stat(&lab, h), "missing");
+        assert_eq!(keytab_dir(&lab, h), "");
     }
     assert_eq!(principals(), before, "--check changed the KDC");
 
@@ -274,6 +291,10 @@ fn kerberos_provisioning_on_the_lab() {
             String::from_utf8_lossy(&k.stderr)
         );
     }
+    for h in HOSTS {
+        assert_eq!(keytab_dir(&lab, h), "kafka_broker.keytab");
+    }
+    assert_eq!(private_dirs(), Vec::<String>::new());
     // The doctor finds nothing wrong.
     let healthy = doctor(&[]);
     assert_ok(&healthy);
@@ -462,5 +483,6 @@ fn kerberos_provisioning_on_the_lab() {
         wrong.stdout
     );
 
+    assert_eq!(private_dirs(), Vec::<String>::new());
     assert_eq!(lab.down(), "", "lab leftovers");
 }
