@@ -240,6 +240,7 @@ fn kerberos_provisioning_on_the_lab() {
         return;
     }
     let mut lab = Lab::up(&["--no-kafka"]);
+    let phases = Instant::now();
 
     // 1. --check on a fresh lab: everything would be created, nothing is.
     let before = principals();
@@ -532,5 +533,10 @@ fn kerberos_provisioning_on_the_lab() {
     );
 
     assert_eq!(private_dirs(), Vec::<String>::new());
+    eprintln!(
+        "lab up {:.1}s, all phases {:.1}s",
+        lab.up_took.as_secs_f64(),
+        phases.elapsed().as_secs_f64()
+    );
     assert_eq!(lab.down(), "", "lab leftovers");
 }
