@@ -492,11 +492,11 @@ fn kerberos_provisioning_on_the_lab() {
         &playbook,
         "- hosts: broker1.lab.test\n  gather_facts: false\n  tasks:\n    - name: With a password\n\
          \x20     krb5_principal:\n        name: kafka/extra.lab.test\n\
-         \x20       kadmin_password: \"{{ admin_password }}\"\n",
+         \x20       state: \"{{ state }}\"\n        kadmin_password: \"{{ admin_password }}\"\n",
     )
     .unwrap();
-    let with_password = |pw: &str| {
-        std::fs::write(&vars, format!("admin_password: \"{pw}\"\n")).unwrap();
+    let with_password = |pw: &str, state: &str| {
+        std::fs::write(&vars, format!("admin_password: \"{pw}\"\nstate: {state}\n")).unwrap();
         let out = Command::new(roller_bin())
             .args(["playbook", "-i", "inventories/lab/hosts.yml", "-v"])
             .arg(&playbook)
@@ -514,15 +514,27 @@ fn kerberos_provisioning_on_the_lab() {
             took: 0.0,
         }
     };
-    let created = with_password(&password);
+    let created = with_password(&password, "present");
     assert_ok(&created);
     let r = &created.results("With a password")["broker1.lab.test"];
     assert_eq!(r["changed"], true, "{r}");
     assert_eq!(r["kvno"], 1, "{r}");
-    let again = with_password(&password);
+    let again = with_password(&password, "present");
     assert_ok(&again);
     assert_eq!(again.changed()["broker1.lab.test"], 0);
-    let wrong = with_password("not-the-password");
+    // state: absent deletes it (read back: gone), once.
+    let deleted = with_password(&password, "absent");
+    assert_ok(&deleted);
+    assert_eq!(
+        deleted.changed()["broker1.lab.test"],
+        1,
+        "{}",
+        deleted.stdout
+    );
+    let gone = with_password(&password, "absent");
+    assert_ok(&gone);
+    assert_eq!(gone.changed()["broker1.lab.test"], 0, "{}", gone.stdout);
+    let wrong = with_password("not-the-password", "present");
     assert!(!wrong.out.status.success());
     assert!(
         wrong
