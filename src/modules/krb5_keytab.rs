@@ -401,9 +401,9 @@ impl Write {
             reasons,
             login,
         } = self;
-        let session = Session::open(&admin).await.map_err(kadmin_error)?;
         let mut rotated = false;
         let keys = if rotate_first {
+            let session = Session::open(&admin).await.map_err(kadmin_error)?;
             rotated = rotate(&session, &want.principal)
                 .await
                 .map_err(kadmin_error)?;
