@@ -1,5 +1,6 @@
 //! `roller roll`: the bundled rolling update from inside the binary, with the flags of
-//! `roller playbook` after the group. The lab tests (lab_kafka_health) run it for real.
+//! `roller playbook` after the group. The lab tests (lab_kafka_health, lab_kraft_quorum)
+//! run it for real.
 
 mod support;
 
@@ -83,17 +84,26 @@ fn roll_runs_the_bundled_playbook_over_the_group_with_the_flags_given() {
     // The same run but for where the playbook lives.
     let body = |s: &str| s.lines().skip(2).collect::<Vec<_>>().join("\n");
     assert_eq!(body(&rolled), body(&direct));
-    assert!(rolled.contains("Roll order of zookeeper"), "{rolled}");
+    assert!(rolled.contains("Rolling update of zookeeper"), "{rolled}");
     assert!(
         rolled.contains("Stop {{ rolling_update_service }}"),
         "{rolled}"
     );
-    // The private copy is gone after the run.
+    // The same path every time (a roll's identity for --resume), private to the user.
     let copy = rolled
         .lines()
         .find_map(|l| l.strip_prefix("playbook: "))
-        .unwrap();
-    assert!(!Path::new(copy).exists(), "{copy} left behind");
+        .unwrap()
+        .to_string();
+    let (_, again, _) = run(
+        &["roll", "-i", &inv, "kafka_broker", "--list-tasks"],
+        scratch.path(),
+    );
+    assert!(again.contains(&format!("playbook: {copy}")), "{again}");
+    let dir = Path::new(&copy).parent().unwrap();
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(dir).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o700, "{}", dir.display());
 }
 
 #[test]

@@ -1,48 +1,88 @@
-//! The playbooks shipped inside the binary (build.rs embeds playbooks/): `roller roll`
-//! writes them into a private directory for the run and removes it afterwards.
+//! The playbooks shipped inside the binary (build.rs embeds playbooks/). `roller roll`
+//! runs them from a directory named after their contents, so that the same roller always
+//! runs the same path: `--resume` finds an interrupted roll's state by the playbook's path.
 
 use std::io;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
 
 /// (path under playbooks/, contents)
 pub static FILES: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/bundled_playbooks.rs"));
 
-/// The bundled playbooks written out; removed when dropped.
-pub struct Extracted {
+/// The bundled playbooks on disk, private to the user (0700), kept between runs.
+pub struct Bundled {
     dir: PathBuf,
 }
 
-impl Extracted {
-    /// Writes every bundled file under a new directory only the user can read (0700).
-    pub fn new() -> io::Result<Extracted> {
+fn content_id() -> String {
+    let mut h = Sha256::new();
+    for (path, contents) in FILES {
+        h.update(path.as_bytes());
+        h.update([0]);
+        h.update((contents.len() as u64).to_be_bytes());
+        h.update(contents);
+    }
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// An existing directory is used only if it is ours, private and not a symlink (the base
+/// may be a shared /tmp).
+fn check_private(dir: &Path) -> io::Result<()> {
+    let meta = std::fs::symlink_metadata(dir)?;
+    // SAFETY: geteuid has no preconditions.
+    let uid = unsafe { libc::geteuid() };
+    if !meta.is_dir() || meta.uid() != uid || meta.permissions().mode() & 0o077 != 0 {
+        return Err(io::Error::other(format!(
+            "{} is not a private directory of this user; remove it",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+impl Bundled {
+    /// Writes the bundled files if this version's directory does not hold them yet.
+    pub fn install() -> io::Result<Bundled> {
         let base = std::env::var_os("XDG_RUNTIME_DIR")
             .map(PathBuf::from)
             .filter(|p| p.is_dir())
             .unwrap_or_else(std::env::temp_dir);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let dir = base.join(format!("roller-playbooks-{}-{nanos}", std::process::id()));
-        std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
-        let extracted = Extracted { dir };
+        // SAFETY: geteuid has no preconditions.
+        let uid = unsafe { libc::geteuid() };
+        let dir = base.join(format!("roller-playbooks-{uid}-{}", content_id()));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => check_private(&dir)?,
+            Err(e) => return Err(e),
+        }
         for (rel, contents) in FILES {
-            let path = extracted.dir.join(rel);
+            let path = dir.join(rel);
+            if std::fs::read(&path).is_ok_and(|c| c == *contents) {
+                continue;
+            }
             if let Some(parent) = path.parent() {
                 std::fs::DirBuilder::new()
                     .recursive(true)
                     .mode(0o700)
                     .create(parent)?;
             }
+            // Written beside and renamed: a concurrent roller never reads half a file.
+            let tmp = path.with_extension(format!("tmp{}", std::process::id()));
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
-                .create_new(true)
+                .create(true)
+                .truncate(true)
                 .mode(0o600)
-                .open(&path)?;
+                .open(&tmp)?;
             io::Write::write_all(&mut f, contents)?;
+            std::fs::rename(&tmp, &path)?;
         }
-        Ok(extracted)
+        Ok(Bundled { dir })
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -51,11 +91,5 @@ impl Extracted {
 
     pub fn dir(&self) -> &Path {
         &self.dir
-    }
-}
-
-impl Drop for Extracted {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

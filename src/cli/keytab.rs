@@ -8,7 +8,7 @@
 
 use clap::{Args, Subcommand};
 
-use super::bundled::Extracted;
+use super::bundled::Bundled;
 use super::playbook;
 use super::{Cli, CliError, Command, ExitCode};
 
@@ -99,7 +99,7 @@ pub fn provision_argv(p: &ProvisionArgs, playbook: &str) -> Vec<String> {
 }
 
 pub fn run(args: &KeytabArgs) -> Result<i32, CliError> {
-    let bundled = Extracted::new()
+    let bundled = Bundled::install()
         .map_err(|e| CliError::error(format!("cannot write the bundled playbooks: {e}")))?;
     let argv = match &args.command {
         KeytabCommand::Provision(p) => {

@@ -2,10 +2,13 @@
 
 pub mod become_pass;
 pub mod bundled;
+pub mod events_topic;
 pub mod exit;
 pub mod extra_vars;
+pub mod interrupt;
 pub mod inventory;
 pub mod keytab;
+pub mod logging;
 pub mod playbook;
 pub mod playbook_list;
 pub mod roll;
@@ -34,7 +37,7 @@ pub enum Command {
         precedence order. Settings come from ansible.cfg and ANSIBLE_* variables.")]
     Inventory(inventory::InventoryArgs),
     /// Run playbooks (like `ansible-playbook`: same flags, output and exit codes).
-    Playbook(playbook::PlaybookArgs),
+    Playbook(Box<playbook::PlaybookArgs>),
     /// Roll a group one host at a time with the bundled rolling update (health check,
     /// Kafka gate, stop, OS update, reboot, start, health), leader last.
     #[command(long_about = "Roll a group one host at a time with roller's bundled \
@@ -51,6 +54,10 @@ pub enum Command {
 
 /// Parse arguments and run; returns the process exit code.
 pub fn run() -> i32 {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() == 3 && args[1] == interrupt::RELAY {
+        return interrupt::relay(&args[2]);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

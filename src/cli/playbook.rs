@@ -10,9 +10,18 @@ use super::inventory::load_inventory;
 use super::{CliError, ExitCode};
 use crate::exec::RunOptions;
 use crate::exec::playbook_run::{RunState, run_playbooks};
+use crate::exec::resume::{self, StateFile};
 use crate::exec::task_run::TaskEnv;
+use crate::kafka::events_topic::EventsTopic;
 use crate::output::callback::Callback;
+use crate::output::callback::RunInfo;
 use crate::output::default_callback::DefaultCallback;
+use crate::output::fanout::Fanout;
+use crate::output::json_events::JsonEvents;
+use crate::output::junit::JunitReport;
+use crate::output::metrics::MetricsFile;
+use crate::output::progress::Progress;
+use crate::output::trace_log::TraceLog;
 use crate::playbook::tags::TagFilter;
 use crate::playbook::{LoadOptions, load_playbook};
 use crate::template::Templar;
@@ -102,6 +111,74 @@ pub struct PlaybookArgs {
     /// Accepted for compatibility: roller keeps no fact cache between runs.
     #[arg(long = "flush-cache")]
     pub flush_cache: bool,
+    /// Write a JUnit XML report (a test case per host and task) to FILE when the run ends.
+    #[arg(long = "junit", value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Stream the run's events to FILE as JSON, one object a line.
+    #[arg(long = "json-events", value_name = "FILE")]
+    pub json_events: Option<PathBuf>,
+    /// Write the run's metrics in Prometheus' text format to FILE (node-exporter's textfile
+    /// collector) when the run ends.
+    #[arg(long = "metrics-file", value_name = "FILE")]
+    pub metrics_file: Option<PathBuf>,
+    /// Also publish the run's events (the --json-events lines) to this Kafka topic, with
+    /// the client settings roller derives from the inventory (docs/kafka.md). Delivery
+    /// never stops or fails a run: undelivered events are reported at the end.
+    #[arg(long = "events-topic", value_name = "TOPIC")]
+    pub events_topic: Option<String>,
+    /// Append roller's tracing logs to FILE (level from RUST_LOG, else info; -vv debug,
+    /// -vvvv trace). Without it, logs go to stderr only when RUST_LOG is set.
+    #[arg(long = "log-file", value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+    /// Continue the last run of these playbooks with this inventory and limit where it
+    /// stopped (Ctrl-C, a failure, a killed roller): completed hosts are not run again.
+    #[arg(long = "resume")]
+    pub resume: bool,
+}
+
+/// The stdout callback and the reports asked for, as one callback.
+fn callbacks(
+    args: &PlaybookArgs,
+    state_file: Option<Arc<StateFile>>,
+    topic: Option<EventsTopic>,
+) -> Result<Arc<dyn Callback>, CliError> {
+    let progress = Progress::on_terminal().map(Arc::new);
+    let stdout = DefaultCallback::new(args.verbose);
+    let mut all: Vec<Arc<dyn Callback>> = match progress {
+        // The bar first: it is cleared before the recap prints.
+        Some(p) => vec![p.clone(), Arc::new(stdout.with_progress(p))],
+        None => vec![Arc::new(stdout)],
+    };
+    if args.log_file.is_some() || std::env::var_os("RUST_LOG").is_some() {
+        all.push(Arc::new(TraceLog));
+    }
+    if let Some(s) = state_file {
+        all.push(s);
+    }
+    let open = |flag: &str, path: &Path, e: std::io::Error| {
+        CliError::error(format!("{flag}: cannot write {}: {e}", path.display()))
+    };
+    if args.json_events.is_some() || topic.is_some() {
+        let p = args.json_events.as_deref();
+        all.push(Arc::new(JsonEvents::to(p, topic).map_err(|e| {
+            open("--json-events", p.unwrap_or(Path::new("")), e)
+        })?));
+    }
+    if let Some(p) = &args.junit {
+        all.push(Arc::new(
+            JunitReport::create(p).map_err(|e| open("--junit", p, e))?,
+        ));
+    }
+    if let Some(p) = &args.metrics_file {
+        all.push(Arc::new(
+            MetricsFile::create(p).map_err(|e| open("--metrics-file", p, e))?,
+        ));
+    }
+    Ok(if all.len() == 1 {
+        all.remove(0)
+    } else {
+        Arc::new(Fanout(all))
+    })
 }
 
 fn error_exit(code: i32, msg: impl std::fmt::Display) -> Result<i32, CliError> {
@@ -205,10 +282,59 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
             message: "The number of processes (--forks) must be >= 1".into(),
         });
     }
-    let callback: Arc<dyn Callback> = Arc::new(DefaultCallback::new(args.verbose));
+    super::logging::init(args.log_file.as_deref(), args.verbose)?;
+    let run_info = RunInfo {
+        playbooks: args.playbooks.clone(),
+        inventory: args.inventory.clone(),
+        limit: args.limit.clone(),
+        check: args.check,
+    };
+    // The resume state: read with --resume; kept by every run that changes things.
+    let mut resume_plan = None;
+    let mut state_file = None;
+    if !listing {
+        let dir = resume::state_dir();
+        let previous = if args.resume {
+            let path = resume::state_path(&dir, &run_info);
+            let (plan, saved) = resume::load_plan(&path).map_err(CliError::error)?;
+            if saved.get("status").and_then(|s| s.as_str()) == Some("finished") {
+                eprintln!(
+                    "roller: nothing to resume: the last run of these playbooks finished ({})",
+                    path.display()
+                );
+                return Ok(0);
+            }
+            eprintln!("{}", resume_note(&saved, &path));
+            Some((plan, saved))
+        } else {
+            None
+        };
+        if !args.check {
+            state_file = Some(Arc::new(
+                StateFile::open(&dir, &run_info, previous.as_ref().map(|(p, s)| (p, s)))
+                    .map_err(CliError::error)?,
+            ));
+        }
+        resume_plan = previous.map(|(p, _)| p);
+    }
+    let callback: Arc<dyn Callback> = if listing {
+        Arc::new(DefaultCallback::new(args.verbose))
+    } else {
+        let topic = match &args.events_topic {
+            Some(t) => Some(super::events_topic::open(
+                t,
+                &loaded.inventory,
+                &loaded.sources,
+                &playbook_dir,
+                &opts.extra_vars,
+            )?),
+            None => None,
+        };
+        callbacks(args, state_file, topic)?
+    };
     let env = TaskEnv {
         templar: Arc::new(Templar::new()),
-        callback,
+        callback: callback.clone(),
         opts: Arc::new(opts.clone()),
     };
     let mut state = RunState::new(
@@ -222,18 +348,76 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
     if args.list_hosts || args.list_tasks || args.list_tags {
         return Ok(super::playbook_list::print(&books, &mut state, args));
     }
+    if let Some(plan) = resume_plan {
+        state.resume = plan;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::error(format!("could not start the runtime: {e}")))?;
-    Ok(runtime.block_on(async {
+    callback.run_start(&run_info);
+    let stop = state.stop.clone();
+    // On a terminal, Ctrl-C reaches roller alone (not the commands under way).
+    let shield = super::interrupt::shield();
+    let code = runtime.block_on(async {
+        // The first Ctrl-C lets the tasks under way finish and stops; the second aborts.
+        let interrupts = async {
+            let _ = tokio::signal::ctrl_c().await;
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            eprintln!(
+                "\n[roller] Ctrl-C: stopping after the current task (--resume continues); Ctrl-C again aborts now"
+            );
+            let _ = tokio::signal::ctrl_c().await;
+        };
         tokio::select! {
             code = run_playbooks(&mut state, &books) => code,
-            _ = tokio::signal::ctrl_c() => {
+            _ = interrupts => {
                 // Child processes of the local connection are killed on drop.
                 eprintln!("[ERROR]: User interrupted execution");
                 99
             }
         }
-    }))
+    });
+    drop(shield);
+    callback.run_end(&state.stats, code);
+    Ok(code)
+}
+
+/// What `--resume` continues, for the operator.
+fn resume_note(saved: &serde_json::Value, path: &Path) -> String {
+    let done: usize = saved
+        .get("completed")
+        .and_then(|c| c.as_object())
+        .map(|plays| {
+            plays
+                .values()
+                .filter_map(|h| h.as_array())
+                .map(Vec::len)
+                .sum()
+        })
+        .unwrap_or(0);
+    let in_flight: Vec<String> = saved
+        .get("in_flight")
+        .and_then(|f| f.get("hosts"))
+        .and_then(|h| h.as_object())
+        .map(|hosts| {
+            hosts
+                .iter()
+                .map(|(h, at)| match at.get("task").and_then(|t| t.as_str()) {
+                    Some(t) if !t.is_empty() => format!("{h} (at: {t})"),
+                    _ => h.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "roller: resuming the run started {} ({}): {done} host(s) completed, in flight: {}",
+        saved.get("started").and_then(|s| s.as_str()).unwrap_or("?"),
+        path.display(),
+        if in_flight.is_empty() {
+            "none".to_string()
+        } else {
+            in_flight.join(", ")
+        }
+    )
 }

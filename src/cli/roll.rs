@@ -5,7 +5,7 @@
 
 use clap::Args;
 
-use super::bundled::Extracted;
+use super::bundled::Bundled;
 use super::playbook;
 use super::{Cli, CliError, Command, ExitCode};
 
@@ -49,7 +49,7 @@ pub fn run(args: &RollArgs) -> Result<i32, CliError> {
             message: format!("roll: '{}' is not a group name", args.group),
         });
     }
-    let bundled = Extracted::new().map_err(|e| CliError {
+    let bundled = Bundled::install().map_err(|e| CliError {
         code: ExitCode::Error,
         message: format!("cannot write the bundled playbooks: {e}"),
     })?;

@@ -12,6 +12,7 @@ pub mod options;
 pub mod outcome;
 pub mod play_run;
 pub mod playbook_run;
+pub mod resume;
 pub mod stats;
 pub mod task_run;
 pub mod variables;

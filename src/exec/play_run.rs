@@ -26,6 +26,8 @@ pub enum PlayEnd {
     Completed,
     /// Every host of a batch failed, or max_fail_percentage was exceeded.
     Broken,
+    /// Ctrl-C: the task under way finished, nothing more runs.
+    Stopped,
 }
 
 pub struct PlayRun<'a> {
@@ -46,6 +48,10 @@ pub struct PlayRun<'a> {
     pub failed_before: HashSet<String>,
     /// Handlers of roles included at run time.
     pub extra_handlers: Vec<Arc<Task>>,
+    /// The play's own tasks (ids, in order), without tasks included at run time.
+    pub play_tasks: Vec<usize>,
+    /// `--resume`: host → the position in `play_tasks` it continues at.
+    pub resume_at: HashMap<String, usize>,
 }
 
 pub(super) fn task_order(item: &Item, out: &mut Vec<usize>) {
@@ -128,9 +134,12 @@ impl<'a> PlayRun<'a> {
         }
         self.all_tasks.clear();
         task_order(&Item::Block(self.play.body.clone()), &mut self.all_tasks);
+        self.play_tasks = self.all_tasks.clone();
+        self.skip_done_tasks();
         self.cursor = 0;
         if self.gather_facts_enabled() {
             self.gather_facts().await;
+            self.run.env.callback.task_end(0);
         }
         loop {
             if self.ended {
@@ -152,6 +161,10 @@ impl<'a> PlayRun<'a> {
             }
             if next.is_empty() {
                 break;
+            }
+            // Ctrl-C: the task under way has finished; nothing more starts.
+            if self.stop_requested() {
+                return PlayEnd::Stopped;
             }
             let ids: HashSet<usize> = next.values().map(|t| t.id).collect();
             let Some(chosen) = self.choose(&ids) else {
@@ -228,6 +241,31 @@ impl<'a> PlayRun<'a> {
         } else {
             PlayEnd::Completed
         }
+    }
+
+    /// `--resume`: a host that was in flight skips the tasks it had finished; it continues
+    /// at the task it was at.
+    fn skip_done_tasks(&mut self) {
+        for h in &self.batch {
+            let Some(at) = self.resume_at.remove(h) else {
+                continue;
+            };
+            let Some(state) = self.states.get_mut(h) else {
+                continue;
+            };
+            while let Some(next) = state.peek() {
+                match self.play_tasks.iter().position(|id| *id == next.id) {
+                    Some(pos) if pos < at => {
+                        state.advance();
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.run.stop.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Hosts whose failure has run its course (their `always` sections are done) leave the
@@ -326,6 +364,7 @@ impl<'a> PlayRun<'a> {
             file: self.play.file.clone(),
             line: None,
             column: None,
+            position: None,
         };
         self.run.env.callback.task_start(&info);
         let hosts: Vec<String> = self
@@ -340,8 +379,11 @@ impl<'a> PlayRun<'a> {
         for h in hosts {
             let conn = self.run.connection(&h, &snap);
             let sem = sem.clone();
+            let callback = self.run.env.callback.clone();
+            let info = info.clone();
             futures.spawn(async move {
                 let _permit = sem.acquire_owned().await;
+                callback.host_start(&info, &h);
                 let facts = crate::exec::facts::gather(conn.as_ref()).await;
                 (h, facts)
             });
@@ -416,11 +458,22 @@ impl<'a> PlayRun<'a> {
             file: task.origin.file.clone(),
             line: task.origin.line,
             column: task.origin.column,
+            position: if task.is_handler {
+                None
+            } else {
+                self.play_tasks.iter().position(|id| *id == task.id)
+            },
         }
     }
 
     /// Run one task on `hosts` and account for the results.
     async fn run_task(&mut self, task: &Arc<Task>, hosts: &[String]) -> Vec<Outcome> {
+        let outcomes = self.run_task_on(task, hosts).await;
+        self.run.env.callback.task_end(task.id);
+        outcomes
+    }
+
+    async fn run_task_on(&mut self, task: &Arc<Task>, hosts: &[String]) -> Vec<Outcome> {
         match task.action.as_str() {
             "meta" => return self.run_meta(task, hosts).await,
             "include_tasks" | "include" | "include_role" => {
@@ -483,6 +536,7 @@ impl<'a> PlayRun<'a> {
             let idx = set.len();
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
+                env.callback.host_start(&ht.info, &ht.host);
                 let outcome = run_host_task(&env, &ht).await;
                 (idx, ht.label, outcome)
             });

@@ -23,6 +23,8 @@ pub mod exit {
     pub const ERROR: i32 = 1;
     pub const FAILED: i32 = 2;
     pub const UNREACHABLE: i32 = 4;
+    /// Ctrl-C (ansible-playbook's code for a user interrupt).
+    pub const INTERRUPTED: i32 = 99;
 }
 
 /// Everything that lives for the whole run.
@@ -41,6 +43,10 @@ pub struct RunState {
     pub playbook_dir: PathBuf,
     pub end_play: bool,
     pub connections: super::connections::Connections,
+    /// `--resume`: what the run resumed had done.
+    pub resume: super::resume::ResumePlan,
+    /// Set by the first Ctrl-C: finish the current task, then stop.
+    pub stop: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl RunState {
@@ -67,6 +73,8 @@ impl RunState {
             playbook_dir,
             end_play: false,
             connections: super::connections::Connections::new(),
+            resume: Default::default(),
+            stop: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
 
@@ -375,12 +383,53 @@ fn run_order(play: &Play, hosts: &[String]) -> Vec<String> {
     names
 }
 
+/// roller's play-level order `roller_order: leader_last` (a play variable, so that
+/// ansible-playbook ignores it): the host holding cluster leadership (Kafka's active
+/// controller, ZooKeeper's leader; src/kafka/leader.rs) goes last. Returns the order and
+/// the line that tells the operator why.
+async fn leader_last(
+    state: &RunState,
+    ctx: &crate::template::VarContext,
+    hosts: Vec<String>,
+) -> Result<(Vec<String>, Option<String>), String> {
+    let templar = &state.env.templar;
+    let wanted = templar
+        .expression("roller_order | default('inventory')", ctx)
+        .map_err(|e| format!("roller_order: {e}"))?;
+    match wanted.as_str() {
+        Some("leader_last") => {}
+        Some("inventory") | Some("") => return Ok((hosts, None)),
+        _ => {
+            return Err(format!(
+                "roller_order must be 'leader_last' or 'inventory', not {}",
+                crate::output::python_repr::python_str(&wanted)
+            ));
+        }
+    }
+    let vars = crate::modules::kafka_vars::TemplateVars { templar, vars: ctx };
+    let Some(group) = crate::kafka::leader::group_of(&vars, &hosts)? else {
+        let note = "roll order: the hosts are not all in kafka_broker, zookeeper or                     kafka_controller; inventory order kept";
+        return Ok((hosts, Some(note.to_string())));
+    };
+    let plan = crate::kafka::leader::plan(&vars, &group, &hosts, &Default::default())?;
+    let found = crate::kafka::leader::find(plan)
+        .await
+        .map_err(|e| format!("roll order: {e}"))?;
+    let ordered = crate::kafka::roll_order::with_last(&hosts, found.host.as_deref());
+    let note = format!("roll order: {}: {}", ordered.join(", "), found.reason);
+    Ok((ordered, Some(note)))
+}
+
 /// Run every play of the playbooks; returns ansible-playbook's exit code.
 pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 {
     state.refresh_inventory_vars();
     let code = exit::OK;
-    for book in playbooks {
+    let mut play_index = 0usize;
+    let mut stopped = false;
+    'books: for book in playbooks {
         for play in &book.plays {
+            let index = play_index;
+            play_index += 1;
             state.end_play = false;
             let play_vars = match load_play_vars(state, play) {
                 Ok(v) => v,
@@ -438,8 +487,10 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                 }
             };
             if hosts.is_empty() {
+                state.env.callback.play_begin(index, &name, &hosts);
                 state.env.callback.play_start(&name, state.opts.check);
                 state.env.callback.no_hosts_matched();
+                state.env.callback.play_end(index);
                 continue;
             }
             let serial = play
@@ -447,13 +498,39 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                 .map(|v| state.env.templar.template(v, &ctx).unwrap_or(v.clone()));
             // Hosts that failed in earlier plays keep their place in the batches (Ansible's
             // inventory still lists them) but run nothing.
-            let batches = match serial_batches(&run_order(play, &hosts), serial.as_ref()) {
+            let (ordered, order_note) =
+                match leader_last(state, &ctx, run_order(play, &hosts)).await {
+                    Ok(o) => o,
+                    Err(e) => {
+                        eprintln!("ERROR! {e}");
+                        return exit::ERROR;
+                    }
+                };
+            let batches = match serial_batches(&ordered, serial.as_ref()) {
                 Ok(b) => b,
                 Err(e) => {
                     eprintln!("ERROR! {e}");
                     return exit::ERROR;
                 }
             };
+            // `--resume`: hosts that completed this play before are not run again; the
+            // batches keep their shape without them.
+            let batches: Vec<Vec<String>> = match state.resume.completed.get(&index) {
+                Some(done) => batches
+                    .into_iter()
+                    .map(|b| b.into_iter().filter(|h| !done.contains(h)).collect())
+                    .filter(|b: &Vec<String>| !b.is_empty())
+                    .collect(),
+                None => batches,
+            };
+            if batches.is_empty() {
+                // Every host completed this play in the run resumed.
+                continue;
+            }
+            // The hosts this run works on (a resumed run's completed hosts are not among them).
+            let to_run: Vec<String> = batches.iter().flatten().cloned().collect();
+            state.env.callback.play_begin(index, &name, &to_run);
+            let resume_at = state.resume.in_flight.remove(&index).unwrap_or_default();
             let mut run = PlayRun {
                 run: state,
                 play: play.clone(),
@@ -470,14 +547,46 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                 start_at_found: false,
                 failed_before: HashSet::new(),
                 extra_handlers: Vec::new(),
+                play_tasks: Vec::new(),
+                resume_at,
             };
             let mut broken = false;
-            for batch in batches {
+            let total = batches.len();
+            for (number, batch) in batches.into_iter().enumerate() {
                 // Ansible starts the play anew for every batch, banner included.
                 run.run.env.callback.play_start(&name, run.run.opts.check);
+                if number == 0
+                    && let Some(note) = &order_note
+                {
+                    run.run.env.callback.notice(note);
+                }
+                run.run.env.callback.batch_start(number + 1, total, &batch);
                 run.batch = batch;
                 run.states.clear();
                 let end = run.run_batch().await;
+                let interrupted = end == PlayEnd::Stopped;
+                let completed: Vec<String> = if interrupted {
+                    Vec::new()
+                } else {
+                    run.batch
+                        .iter()
+                        .filter(|h| {
+                            !run.run.failed.contains(*h) && !run.run.unreachable.contains(*h)
+                        })
+                        .cloned()
+                        .collect()
+                };
+                let stop_now =
+                    interrupted || run.run.stop.load(std::sync::atomic::Ordering::SeqCst);
+                let ends_run = end != PlayEnd::Completed || stop_now;
+                run.run
+                    .env
+                    .callback
+                    .batch_end(number + 1, &completed, ends_run);
+                if stop_now {
+                    stopped = true;
+                    break;
+                }
                 if end == PlayEnd::Broken {
                     broken = true;
                     break;
@@ -486,7 +595,12 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                     break;
                 }
             }
-            // A batch in which every host failed, or max_fail_percentage, ends the playbook.
+            state.env.callback.play_end(index);
+            // Ctrl-C ends the run; a batch in which every host failed, or
+            // max_fail_percentage, ends the playbook.
+            if stopped {
+                break 'books;
+            }
             if broken {
                 break;
             }
@@ -499,7 +613,10 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
         }
     }
     state.env.callback.recap(&state.stats, state.opts.check);
-    if !state.unreachable.is_empty() {
+    if stopped {
+        eprintln!("[ERROR]: User interrupted execution");
+        exit::INTERRUPTED
+    } else if !state.unreachable.is_empty() {
         exit::UNREACHABLE
     } else if !state.failed.is_empty() {
         exit::FAILED

@@ -16,8 +16,12 @@ pub const DEFAULT_LISTENER: &str = "internal";
 
 /// Where the variables come from: the inventory as a play sees it, templated.
 pub trait InventoryVars {
+    /// A group's hosts, in inventory order (none when there is no such group).
+    fn group(&self, name: &str) -> Result<Vec<String>, ClientConfigError>;
     /// The kafka_broker group's hosts, in inventory order.
-    fn broker_hosts(&self) -> Result<Vec<String>, ClientConfigError>;
+    fn broker_hosts(&self) -> Result<Vec<String>, ClientConfigError> {
+        self.group(BROKER_GROUP)
+    }
     /// A host's variable, templated; `None` when it is undefined or null.
     fn host_var(&self, host: &str, name: &str) -> Result<Option<Value>, ClientConfigError>;
 }

@@ -27,8 +27,12 @@ impl Vars {
 }
 
 impl InventoryVars for Vars {
-    fn broker_hosts(&self) -> Result<Vec<String>, ClientConfigError> {
-        Ok(self.hosts.clone())
+    fn group(&self, name: &str) -> Result<Vec<String>, ClientConfigError> {
+        Ok(if name == BROKER_GROUP {
+            self.hosts.clone()
+        } else {
+            Vec::new()
+        })
     }
     fn host_var(&self, host: &str, name: &str) -> Result<Option<Value>, ClientConfigError> {
         let key = Key::from(name);

@@ -4,7 +4,9 @@
 
 pub mod config;
 pub mod cp_ansible;
+pub mod events_topic;
 pub mod health;
+pub mod leader;
 pub mod metadata;
 pub mod quorum;
 pub mod roll_order;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use super::args::{check_known, get, integer};
-use super::kafka_vars::{TaskVars, quoted, settings};
+use super::kafka_vars::{TemplateVars, quoted, settings};
 use super::{Module, ModuleContext, ModuleError, Plan, result};
 use crate::kafka::cp_ansible::InventoryVars;
 use crate::kafka::health::{MAX_OFFENDING, MinIsr, Report, can_roll_blockers, evaluate, names};
@@ -126,13 +126,13 @@ pub(super) fn parse_wait(args: &Map) -> Result<Option<Wait>, ModuleError> {
 }
 
 fn expr(cx: &ModuleContext<'_>, e: &str) -> Result<Value, ModuleError> {
-    TaskVars(cx)
+    TemplateVars::of(cx)
         .expr(e)
         .map_err(|err| ModuleError::new(format!("kafka_health: {e}: {err}")))
 }
 
 fn broker_hosts(cx: &ModuleContext<'_>) -> Result<Vec<String>, ModuleError> {
-    TaskVars(cx)
+    TemplateVars::of(cx)
         .broker_hosts()
         .map_err(|e| ModuleError::new(e.to_string()))
 }

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use super::args::{check_known, get, string};
 use super::kafka_health::parse_wait;
-use super::kafka_vars::{TaskVars, quoted};
+use super::kafka_vars::{TemplateVars, quoted};
 use super::{Module, ModuleContext, ModuleError, Plan, result};
 use crate::kafka::quorum::{QuorumVerdict, Voter, listener_answers, may_restart};
 use crate::vars::{Map, Value};
@@ -19,7 +19,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 const DEFAULT_PORT: u16 = 9093;
 
 fn expr(cx: &ModuleContext<'_>, e: &str) -> Result<Value, ModuleError> {
-    TaskVars(cx)
+    TemplateVars::of(cx)
         .expr(e)
         .map_err(|err| ModuleError::new(format!("kafka_quorum: {e}: {err}")))
 }

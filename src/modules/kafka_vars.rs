@@ -1,39 +1,50 @@
 //! The cp-ansible variables of the Kafka client (src/kafka/cp_ansible.rs), read through
-//! the templating as the task sees them, and the module arguments that override them.
-//! Shared by `kafka_health` and `kafka_client_config`.
+//! the templating as a task (or a play) sees them, and the module arguments that override
+//! them. Shared by the Kafka modules and the engine's leader-last roll order.
 
 use super::args::{get, string};
 use super::{ModuleContext, ModuleError};
 use crate::kafka::config::ClientSettings;
 use crate::kafka::cp_ansible::{
-    BROKER_GROUP, ClientConfigError, InventoryVars, Overrides, client_settings, property_map,
+    ClientConfigError, InventoryVars, Overrides, client_settings, property_map,
 };
+use crate::template::Templar;
+use crate::template::VarContext;
 use crate::vars::{Map, Value};
 
-/// The variables of a task's context.
-pub struct TaskVars<'a, 'b>(pub &'a ModuleContext<'b>);
+/// Variables through the templating, in one context.
+pub struct TemplateVars<'a> {
+    pub templar: &'a Templar,
+    pub vars: &'a VarContext,
+}
 
 /// A string as a template expression literal.
 pub fn quoted(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
-impl TaskVars<'_, '_> {
+impl<'a> TemplateVars<'a> {
+    pub fn of(cx: &'a ModuleContext<'_>) -> TemplateVars<'a> {
+        TemplateVars {
+            templar: cx.templar,
+            vars: cx.vars,
+        }
+    }
+
     pub fn expr(&self, e: &str) -> Result<Value, String> {
-        self.0
-            .templar
-            .expression(e, self.0.vars)
+        self.templar
+            .expression(e, self.vars)
             .map_err(|err| err.to_string())
     }
 }
 
-impl InventoryVars for TaskVars<'_, '_> {
-    fn broker_hosts(&self) -> Result<Vec<String>, ClientConfigError> {
-        let e = format!("groups[{}] | default([])", quoted(BROKER_GROUP));
+impl InventoryVars for TemplateVars<'_> {
+    fn group(&self, name: &str) -> Result<Vec<String>, ClientConfigError> {
+        let e = format!("groups[{}] | default([])", quoted(name));
         let v = self
             .expr(&e)
             .map_err(|reason| ClientConfigError::Variable {
-                var: format!("groups['{BROKER_GROUP}']"),
+                var: format!("groups['{name}']"),
                 reason,
             })?;
         Ok(match v {
@@ -64,14 +75,19 @@ impl InventoryVars for TaskVars<'_, '_> {
 
 /// The module arguments that override the inventory: `bootstrap_servers`, `listener`,
 /// `config` (librdkafka properties).
-pub fn settings(cx: &ModuleContext<'_>, args: &Map) -> Result<ClientSettings, ModuleError> {
-    let overrides = Overrides {
+pub fn overrides(args: &Map) -> Result<Overrides, ModuleError> {
+    Ok(Overrides {
         bootstrap_servers: string(args, "bootstrap_servers")?,
         listener: string(args, "listener")?,
         properties: match get(args, "config") {
             None => Vec::new(),
             Some(v) => property_map("config", v).map_err(|e| ModuleError::new(e.to_string()))?,
         },
-    };
-    client_settings(&TaskVars(cx), &overrides).map_err(|e| ModuleError::new(e.to_string()))
+    })
+}
+
+/// The client settings for a task: the inventory's, overridden by the arguments.
+pub fn settings(cx: &ModuleContext<'_>, args: &Map) -> Result<ClientSettings, ModuleError> {
+    client_settings(&TemplateVars::of(cx), &overrides(args)?)
+        .map_err(|e| ModuleError::new(e.to_string()))
 }

@@ -38,6 +38,8 @@ pub struct DefaultCallback {
     out: Mutex<()>,
     /// Error blocks already shown: Ansible shows the same error once.
     errors_shown: Mutex<std::collections::HashSet<String>>,
+    /// The progress bar on a terminal: lines are printed with it off the screen.
+    progress: Option<std::sync::Arc<super::progress::Progress>>,
 }
 
 impl DefaultCallback {
@@ -53,6 +55,20 @@ impl DefaultCallback {
             last_banner: Mutex::new(None),
             out: Mutex::new(()),
             errors_shown: Mutex::new(Default::default()),
+            progress: None,
+        }
+    }
+
+    /// Print under PROGRESS's bar.
+    pub fn with_progress(mut self, progress: std::sync::Arc<super::progress::Progress>) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    fn write_out(&self, write: impl FnOnce()) {
+        match &self.progress {
+            Some(p) => p.print(write),
+            None => write(),
         }
     }
 
@@ -69,9 +85,12 @@ impl DefaultCallback {
 
     fn display(&self, text: &str, color: Option<&str>) {
         let _guard = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{}", self.paint(text, color));
-        let _ = out.flush();
+        let text = self.paint(text, color);
+        self.write_out(|| {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{text}");
+            let _ = out.flush();
+        });
     }
 
     fn banner(&self, msg: &str) {
@@ -341,7 +360,7 @@ pub fn censor(result: &Map) -> Map {
 }
 
 /// Remove `_ansible_*` keys at every level, as `strip_internal_keys` does.
-fn strip_internal(m: &Map) -> Map {
+pub fn strip_internal(m: &Map) -> Map {
     m.iter()
         .filter(|(k, _)| !k.as_str().is_some_and(|s| s.starts_with("_ansible_")))
         .map(|(k, v)| (k.clone(), strip_value(v)))
@@ -488,7 +507,9 @@ impl Callback for DefaultCallback {
 
     fn warning(&self, message: &str) {
         let text = self.paint(&format!("[WARNING]: {message}"), Some(WARN));
-        let _ = writeln!(std::io::stderr().lock(), "{text}");
+        self.write_out(|| {
+            let _ = writeln!(std::io::stderr().lock(), "{text}");
+        });
     }
 
     fn recap(&self, stats: &Stats, check_mode: bool) {

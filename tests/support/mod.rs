@@ -107,6 +107,11 @@ pub fn isolated_env(scratch: &Path, extra: &[(&str, &str)]) -> Vec<(String, Stri
             "ANSIBLE_HOME".to_string(),
             scratch.join(".ansible-home").to_string_lossy().into_owned(),
         ),
+        // roller's resume state files stay in the test's scratch directory.
+        (
+            "ROLLER_STATE_DIR".to_string(),
+            scratch.join(".roller-state").to_string_lossy().into_owned(),
+        ),
     ];
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     env

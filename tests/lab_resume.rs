@@ -1,0 +1,185 @@
+//! Issue 8's resume acceptance test: roller's bundled rolling update of the lab's three
+//! brokers, SIGKILLed twice (while broker2's service is down, just stopped; then while
+//! broker3 runs its health check after the start) and resumed with `--resume` each time.
+//! From the lab's own records (each host's service and power events, its OS update log):
+//! every broker had exactly one service outage and exactly one reboot, never two brokers
+//! down at once, and a completed broker is not touched by a resumed run.
+//! Needs root (the lab); skips without it.
+
+mod lab_support;
+mod support;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lab_support::{Lab, running_as_root, wait_until};
+use serde_json::Value as Json;
+use support::{Outcome, TempDir, isolated_env, repo_root, roller_bin};
+
+const BROKERS: [&str; 3] = ["broker1.lab.test", "broker2.lab.test", "broker3.lab.test"];
+
+fn roller(env: &[(String, String)], events: &Path, resume: bool, log: &Path) -> Command {
+    let mut c = Command::new(roller_bin());
+    c.args([
+        "playbook",
+        "-i",
+        "inventories/lab/hosts.yml",
+        "playbooks/rolling_update.yml",
+        "-e",
+        "rolling_update_command='/sbin/huk-server-update --batch --force --no-reboot'",
+        // This lab has no Kafka: the Kafka gate and the leader-last order stay off.
+        "-e",
+        "rolling_update_kafka_health=false",
+        "-e",
+        "rolling_update_controller_last=false",
+        "--json-events",
+    ])
+    .arg(events);
+    if resume {
+        c.arg("--resume");
+    }
+    let out = std::fs::File::create(log).unwrap();
+    c.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .current_dir(repo_root())
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out);
+    c
+}
+
+fn events(path: &Path) -> Vec<Json> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// SIGKILL CHILD as soon as READY holds (polled every 20 ms, at most 5 minutes).
+fn kill_when(mut child: Child, what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !ready() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("roller ended ({status}) before {what}");
+        }
+        assert!(Instant::now() < deadline, "no {what} in 5 minutes");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL roller");
+    let _ = child.wait();
+    eprintln!("SIGKILL at: {what}");
+}
+
+fn boots(lab: &Lab, host: &str) -> usize {
+    lab.events(host)
+        .iter()
+        .filter(|(_, e, _)| e == "boot")
+        .count()
+}
+
+fn updates(lab: &Lab, host: &str) -> usize {
+    std::fs::read_to_string(lab.host_dir(host).join("state/os-updates.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("huk-server-update"))
+        .count()
+}
+
+#[test]
+fn sigkilled_roll_resumes_and_rolls_every_broker_exactly_once() {
+    if !running_as_root("sigkilled_roll_resumes_and_rolls_every_broker_exactly_once") {
+        return;
+    }
+    let scratch = TempDir::new("lab-resume");
+    let env = isolated_env(scratch.path(), &[("NO_COLOR", "1")]);
+    let mut lab = Lab::up(&["--no-kafka", "--outage", "1"]);
+    let boots_before: Vec<usize> = BROKERS.iter().map(|h| boots(&lab, h)).collect();
+    let started = Instant::now();
+
+    // 1. Killed while broker2 is out of service: its Confluent service was just stopped.
+    let ev1 = scratch.path().join("events1.jsonl");
+    let child = roller(&env, &ev1, false, &scratch.path().join("run1.log"))
+        .spawn()
+        .unwrap();
+    kill_when(child, "broker2's service stopped", || {
+        !lab.service_outages(BROKERS[1]).is_empty()
+    });
+    assert_eq!(lab.service_outages(BROKERS[0]).len(), 1);
+    assert!(lab.service_outages(BROKERS[2]).is_empty());
+    let broker1_events = lab.events(BROKERS[0]);
+
+    // 2. Resumed, and killed again during broker3's health check after its start.
+    let ev2 = scratch.path().join("events2.jsonl");
+    let child = roller(&env, &ev2, true, &scratch.path().join("run2.log"))
+        .spawn()
+        .unwrap();
+    kill_when(child, "broker3's health check after the start", || {
+        let ev = events(&ev2);
+        let at = ev.iter().position(|e| {
+            e["event"] == "task_start"
+                && e["task"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("Health check after broker3"))
+        });
+        at.is_some_and(|i| ev[i..].iter().any(|e| e["event"] == "host_start"))
+    });
+    let resumed = events(&ev2);
+    let broker1_in = |ev: &[Json]| {
+        ev.iter().any(|e| {
+            e["host"] == BROKERS[0]
+                || (e["event"] == "batch_start"
+                    && e["hosts"]
+                        .as_array()
+                        .is_some_and(|h| h.iter().any(|h| h == BROKERS[0])))
+        })
+    };
+    assert!(!broker1_in(&resumed), "the resumed run touched broker1");
+    // broker2 continued where it was: it was not stopped again.
+    assert_eq!(lab.service_outages(BROKERS[1]).len(), 1);
+
+    // 3. Resumed to the end.
+    let ev3 = scratch.path().join("events3.jsonl");
+    let log3 = scratch.path().join("run3.log");
+    let out: Outcome = roller(&env, &ev3, true, &log3).output().unwrap().into();
+    let text = std::fs::read_to_string(&log3).unwrap_or_default();
+    assert_eq!(out.code, 0, "the last resume failed:\n{text}");
+    assert!(text.contains("in flight: broker3.lab.test"), "{text}");
+    eprintln!(
+        "roll with two SIGKILLs and two resumes: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // The lab's records: one outage and one reboot per broker, one broker down at a time,
+    // the OS update before the reboot; broker1 untouched since the first run.
+    for (h, before) in BROKERS.iter().zip(&boots_before) {
+        assert_eq!(lab.service_outages(h).len(), 1, "{h}: {:?}", lab.events(h));
+        assert_eq!(boots(&lab, h), before + 1, "{h}: {:?}", lab.events(h));
+        assert!(updates(&lab, h) >= 1, "{h}: no OS update");
+        assert!(
+            wait_until(Duration::from_secs(5), || lab
+                .ssh_ok(h, "systemctl is-active confluent-server")
+                == "active"),
+            "{h} not active"
+        );
+    }
+    eprintln!(
+        "OS updates per broker: {:?}",
+        BROKERS.iter().map(|h| updates(&lab, h)).collect::<Vec<_>>()
+    );
+    assert_eq!(updates(&lab, BROKERS[0]), 1);
+    assert_eq!(updates(&lab, BROKERS[2]), 1);
+    lab.assert_one_service_down_at_a_time(&BROKERS);
+    assert_eq!(
+        lab.events(BROKERS[0]),
+        broker1_events,
+        "broker1 touched after it completed"
+    );
+    let last = events(&ev3);
+    assert!(!broker1_in(&last));
+    assert!(
+        last.iter().all(|e| e["host"] != BROKERS[1]),
+        "broker2 ran again"
+    );
+    assert_eq!(lab.down(), "", "lab down left things behind");
+}
