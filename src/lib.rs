@@ -7,6 +7,7 @@ pub mod connection;
 pub mod exec;
 pub mod inventory;
 pub mod kafka;
+pub mod kerberos;
 pub mod modules;
 pub mod output;
 pub mod playbook;

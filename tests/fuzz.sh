@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzz the playbook loader and the templating for a bounded time (FUZZ_SECONDS per target,
+# Fuzz the playbook loader, the templating and the keytab parser for a bounded time (FUZZ_SECONDS per target,
 # default 30). cargo-fuzz needs nightly's sanitizer flags; RUSTC_BOOTSTRAP lets the
 # machine's stable toolchain accept them.
 set -euo pipefail
@@ -9,7 +9,7 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install --locked --quiet cargo-fuzz
 fi
 export RUSTC_BOOTSTRAP=1
-for target in playbook_load template_render; do
+for target in playbook_load template_render keytab_parse; do
   mkdir -p "corpus/$target" "artifacts/$target"
   # Work on a copy so the committed seed corpus stays small.
   work="$(mktemp -d)"

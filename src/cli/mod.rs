@@ -7,6 +7,7 @@ pub mod exit;
 pub mod extra_vars;
 pub mod interrupt;
 pub mod inventory;
+pub mod keytab;
 pub mod logging;
 pub mod playbook;
 pub mod playbook_list;
@@ -46,6 +47,9 @@ pub enum Command {
         Preview with --check. Flags after GROUP are `roller playbook`'s; the playbook's \
         variables are in docs/rolling_update.md.")]
     Roll(roll::RollArgs),
+    /// Kerberos principals and keytabs: `provision` (the bundled playbooks/kerberos.yml)
+    /// and `doctor` (why a service's Kerberos login would fail).
+    Keytab(keytab::KeytabArgs),
 }
 
 /// Parse arguments and run; returns the process exit code.
@@ -66,6 +70,7 @@ pub fn run() -> i32 {
         Command::Inventory(args) => inventory::run(&args).map(|()| 0),
         Command::Playbook(args) => playbook::run(&args),
         Command::Roll(args) => roll::run(&args),
+        Command::Keytab(args) => keytab::run(&args),
     };
     match result {
         Ok(code) => code,

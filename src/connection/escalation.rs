@@ -310,7 +310,8 @@ while IFS= read -r l <&4; do
   esac
 done
 pw=
-kill $w 2>/dev/null; wait $w; wd=$?
+# dash reports the killed watchdog ("Terminated") on stderr when reaping it: not the command's.
+kill $w 2>/dev/null; wait $w 2>/dev/null; wd=$?
 if [ "$st" = ok ]; then
   cat <&8 >&3 4<&- 2>/dev/null &
   exec 3>&-
@@ -361,7 +362,8 @@ while :; do
   esac
 done
 pw=
-kill $w 2>/dev/null; wait $w; wd=$?
+# dash reports the killed watchdog ("Terminated") on stderr when reaping it: not the command's.
+kill $w 2>/dev/null; wait $w 2>/dev/null; wd=$?
 if [ "$st" = ok ]; then
   cat <&7 >/dev/null 2>&1 &
   wait $p

@@ -28,6 +28,10 @@ pub mod kafka_health;
 pub mod kafka_quorum;
 pub mod kafka_roll_order;
 pub mod kafka_vars;
+mod krb5_admin;
+pub mod krb5_diagnose;
+pub mod krb5_keytab;
+pub mod krb5_principal;
 pub mod lineinfile;
 pub mod package;
 pub mod pause;
@@ -89,6 +93,7 @@ pub const CONTROLLER_ONLY: &[&str] = &[
     "reboot",
     "meta",
     "kafka_health",
+    "krb5_principal",
     "kafka_client_config",
     "kafka_roll_order",
     "kafka_quorum",
@@ -242,6 +247,9 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "dnf5" => &dnf::Dnf,
         "package" => &package::Package,
         "kafka_health" => &kafka_health::KafkaHealth,
+        "krb5_principal" => &krb5_principal::Krb5Principal,
+        "krb5_keytab" => &krb5_keytab::Krb5Keytab,
+        "krb5_diagnose" => &krb5_diagnose::Krb5Diagnose,
         "kafka_client_config" => &kafka_client_config::KafkaClientConfig,
         "kafka_roll_order" => &kafka_roll_order::KafkaRollOrder,
         "kafka_quorum" => &kafka_quorum::KafkaQuorum,

@@ -96,6 +96,9 @@ CONF
 # given them like any other secret.
 lab_user=labop
 lab_uid=4242
+service_user=cp-kafka
+service_group=confluent
+service_uid=4300
 accounts_secrets() {
   local a="$lab_dir/accounts"
   mkdir -p "$a" && chmod 700 "$a"
@@ -119,6 +122,11 @@ host_accounts() { # HOST_DIR
   echo "$lab_user:x:$lab_uid:$lab_uid:lab operator:/var/lib/lab/home:/bin/sh" >>"$e/passwd"
   echo "$lab_user:x:$lab_uid:" >>"$e/group"
   echo "$lab_user:$hash_user:19000:0:99999:7:::" >>"$e/shadow"
+  # cp-ansible's service account and group (kafka_broker_user, kafka_broker_group): the
+  # owner of the keytabs (tests/lab_kerberos.rs), without a login.
+  echo "$service_user:x:$service_uid:$service_uid:Confluent services:/nonexistent:/usr/sbin/nologin" >>"$e/passwd"
+  echo "$service_group:x:$service_uid:" >>"$e/group"
+  echo "$service_user:!:19000:0:99999:7:::" >>"$e/shadow"
   sed -i "s|^root:[^:]*:|root:$hash_root:|" "$e/shadow"
   chmod 640 "$e/shadow"
   chgrp shadow "$e/shadow" 2>/dev/null || true
