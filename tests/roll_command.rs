@@ -113,3 +113,20 @@ fn roll_without_a_group_is_a_usage_error() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("<GROUP>"), "{err}");
 }
+
+#[test]
+fn keytabs_is_keytab_provision() {
+    let scratch = TempDir::new("keytabs-command");
+    let inv = scratch.path().join("hosts.yml");
+    std::fs::write(&inv, "kafka_broker:\n  hosts:\n    b1:\n").unwrap();
+    let inv = inv.to_string_lossy().into_owned();
+    let (code, short, err) = run(&["keytabs", "-i", &inv, "--list-tasks"], scratch.path());
+    assert_eq!(code, 0, "{err}");
+    let (code, long, err) = run(
+        &["keytab", "provision", "-i", &inv, "--list-tasks"],
+        scratch.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(short, long);
+    assert!(short.contains("kerberos.yml"), "{short}");
+}

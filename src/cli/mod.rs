@@ -50,6 +50,9 @@ pub enum Command {
     /// Kerberos principals and keytabs: `provision` (the bundled playbooks/kerberos.yml)
     /// and `doctor` (why a service's Kerberos login would fail).
     Keytab(keytab::KeytabArgs),
+    /// Provision every principal and keytab of the inventory (`roller keytab provision`):
+    /// `roller keytabs -i INV --check` previews.
+    Keytabs(keytab::ProvisionArgs),
 }
 
 /// Parse arguments and run; returns the process exit code.
@@ -71,6 +74,9 @@ pub fn run() -> i32 {
         Command::Playbook(args) => playbook::run(&args),
         Command::Roll(args) => roll::run(&args),
         Command::Keytab(args) => keytab::run(&args),
+        Command::Keytabs(p) => keytab::run(&keytab::KeytabArgs {
+            command: keytab::KeytabCommand::Provision(p),
+        }),
     };
     match result {
         Ok(code) => code,
