@@ -54,7 +54,7 @@ impl Bundled {
             .unwrap_or_else(std::env::temp_dir);
         // SAFETY: geteuid has no preconditions.
         let uid = unsafe { libc::geteuid() };
-        let dir = base.join(format!("roller-playbooks-{uid}-{}", content_id()));
+        let dir = base.join(format!("roller-bundled-{uid}-{}", content_id()));
         match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => check_private(&dir)?,
