@@ -337,6 +337,8 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::error(format!("could not start the runtime: {e}")))?;
+    // SSH masters and runtime files of rollers that were killed.
+    crate::connection::stale::reap();
     callback.run_start(&run_info);
     let stop = state.stop.clone();
     // On a terminal, Ctrl-C reaches roller alone (not the commands under way).
