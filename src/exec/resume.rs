@@ -396,3 +396,49 @@ impl Callback for StateFile {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(limit: Option<&str>) -> RunInfo {
+        RunInfo {
+            playbooks: vec!["/nonexistent/site.yml".into()],
+            inventory: vec!["/nonexistent/hosts.yml".into()],
+            limit: limit.map(str::to_string),
+            check: false,
+        }
+    }
+
+    #[test]
+    fn one_state_file_per_playbooks_inventory_and_limit() {
+        let dir = Path::new("/state");
+        let a = state_path(dir, &run(None));
+        assert_eq!(a, state_path(dir, &run(None)));
+        assert_ne!(a, state_path(dir, &run(Some("broker1"))));
+        let name = a.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("site-") && name.ends_with(".json"),
+            "{name}"
+        );
+    }
+
+    #[test]
+    fn the_plan_has_the_completed_hosts_and_the_hosts_in_flight() {
+        let dir = std::env::temp_dir().join(format!("roller-resume-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.json");
+        std::fs::write(
+            &path,
+            r#"{"status": "running", "completed": {"0": ["a", "b"], "1": ["a"]},
+                "in_flight": {"play": 1, "hosts": {"b": {"task": "Stop", "position": 3}}}}"#,
+        )
+        .unwrap();
+        let (plan, _) = load_plan(&path).unwrap();
+        assert_eq!(plan.completed[&0].len(), 2);
+        assert!(plan.completed[&1].contains("a"));
+        assert_eq!(plan.in_flight[&1]["b"], 3);
+        assert!(load_plan(&dir.join("none.json")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
