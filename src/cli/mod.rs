@@ -1,6 +1,7 @@
 //! The `roller` command line.
 
 pub mod become_pass;
+pub mod bundled;
 pub mod exit;
 pub mod extra_vars;
 pub mod interrupt;
@@ -8,6 +9,7 @@ pub mod inventory;
 pub mod logging;
 pub mod playbook;
 pub mod playbook_list;
+pub mod roll;
 
 use clap::{Parser, Subcommand};
 
@@ -34,6 +36,15 @@ pub enum Command {
     Inventory(inventory::InventoryArgs),
     /// Run playbooks (like `ansible-playbook`: same flags, output and exit codes).
     Playbook(Box<playbook::PlaybookArgs>),
+    /// Roll a group one host at a time with the bundled rolling update (health check,
+    /// Kafka gate, stop, OS update, reboot, start, health), leader last.
+    #[command(long_about = "Roll a group one host at a time with roller's bundled \
+        playbooks/rolling_update.yml: health check, Kafka can-roll gate (kafka_broker), stop \
+        the service, update the OS (-e rolling_update_command=...), reboot, start, health \
+        check and Kafka health, with the active controller or ZooKeeper leader last. \
+        Preview with --check. Flags after GROUP are `roller playbook`'s; the playbook's \
+        variables are in docs/rolling_update.md.")]
+    Roll(roll::RollArgs),
 }
 
 /// Parse arguments and run; returns the process exit code.
@@ -53,6 +64,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Inventory(args) => inventory::run(&args).map(|()| 0),
         Command::Playbook(args) => playbook::run(&args),
+        Command::Roll(args) => roll::run(&args),
     };
     match result {
         Ok(code) => code,

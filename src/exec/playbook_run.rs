@@ -191,6 +191,12 @@ impl RunState {
         version.insert("revision".into(), Value::Int(14));
         version.insert("string".into(), Value::Str("2.19.14".into()));
         m.insert("ansible_version".into(), Value::Map(version));
+        // roller's own: lets a playbook turn on what only roller has (kafka_health) and
+        // still run unchanged under ansible-playbook, where it is undefined.
+        m.insert(
+            "roller_version".into(),
+            Value::Str(env!("CARGO_PKG_VERSION").into()),
+        );
         m
     }
 

@@ -43,6 +43,7 @@ pub const INTERNAL_STATIC_VARS: &[&str] = &[
     "play_hosts",
     "role_name",
     "role_names",
+    "roller_version",
     "role_path",
     "role_uuid",
 ];

@@ -180,6 +180,7 @@ mod tests {
         Snapshot {
             brokers: brokers.to_vec(),
             partitions,
+            controller_id: None,
         }
     }
 

@@ -23,6 +23,9 @@ pub struct Snapshot {
     /// Brokers in the response's broker list (registered and alive), sorted.
     pub brokers: Vec<i32>,
     pub partitions: Vec<Partition>,
+    /// The response's ControllerId: in ZooKeeper mode the active controller; in KRaft
+    /// mode an arbitrary broker (brokers are not controllers). None when unknown.
+    pub controller_id: Option<i32>,
 }
 
 /// Why the cluster could not be read.
@@ -64,9 +67,15 @@ pub fn fetch(admin: &Admin, timeout: Duration) -> Result<Snapshot, KafkaError> {
         }
     }
     partitions.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+    // rdkafka's Metadata type does not carry the ControllerId; librdkafka keeps the last
+    // response's, and with timeout 0 returns it without a request (-1: unknown).
+    // SAFETY: the pointer is the live client's own handle, valid while `admin` is.
+    let controller =
+        unsafe { rdkafka::bindings::rd_kafka_controllerid(admin.inner().native_ptr(), 0) };
     Ok(Snapshot {
         brokers,
         partitions,
+        controller_id: (controller >= 0).then_some(controller),
     })
 }
 

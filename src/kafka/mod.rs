@@ -3,5 +3,9 @@
 //! evaluation and roll gate on it. docs/kafka.md describes the rules.
 
 pub mod config;
+pub mod cp_ansible;
+pub mod events_topic;
 pub mod health;
 pub mod metadata;
+pub mod quorum;
+pub mod roll_order;

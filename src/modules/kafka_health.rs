@@ -9,15 +9,17 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use super::args::{check_known, get, integer, string};
+use super::args::{check_known, get, integer};
+use super::kafka_vars::{TaskVars, quoted, settings};
 use super::{Module, ModuleContext, ModuleError, Plan, result};
-use crate::kafka::config::{ClientSettings, bootstrap_from_hosts};
+use crate::kafka::cp_ansible::InventoryVars;
 use crate::kafka::health::{MAX_OFFENDING, MinIsr, Report, can_roll_blockers, evaluate, names};
 use crate::kafka::metadata::{self, Partition, Snapshot};
 use crate::vars::{Map, Value};
 
 const KNOWN: &[&str] = &[
     "bootstrap_servers",
+    "listener",
     "expected_brokers",
     "config",
     "min_insync_replicas",
@@ -25,9 +27,6 @@ const KNOWN: &[&str] = &[
     "can_roll",
 ];
 
-/// The group whose hosts are the brokers (cp-ansible's name).
-const BROKER_GROUP: &str = "kafka_broker";
-const DEFAULT_PORT: u16 = 9092;
 /// Each Metadata request's timeout.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long DescribeConfigs may take before the default min.insync.replicas is used (a
@@ -82,10 +81,10 @@ impl Describe {
     }
 }
 
-struct Wait {
-    timeout: Duration,
-    interval: Duration,
-    stable_checks: u32,
+pub(super) struct Wait {
+    pub(super) timeout: Duration,
+    pub(super) interval: Duration,
+    pub(super) stable_checks: u32,
 }
 
 fn seconds(v: &Value, key: &str) -> Result<f64, ModuleError> {
@@ -99,7 +98,7 @@ fn seconds(v: &Value, key: &str) -> Result<f64, ModuleError> {
     .ok_or_else(|| ModuleError::new(format!("wait.{key} must be a number of seconds")))
 }
 
-fn parse_wait(args: &Map) -> Result<Option<Wait>, ModuleError> {
+pub(super) fn parse_wait(args: &Map) -> Result<Option<Wait>, ModuleError> {
     let Some(v) = get(args, "wait") else {
         return Ok(None);
     };
@@ -127,30 +126,15 @@ fn parse_wait(args: &Map) -> Result<Option<Wait>, ModuleError> {
 }
 
 fn expr(cx: &ModuleContext<'_>, e: &str) -> Result<Value, ModuleError> {
-    cx.templar
-        .expression(e, cx.vars)
+    TaskVars(cx)
+        .expr(e)
         .map_err(|err| ModuleError::new(format!("kafka_health: {e}: {err}")))
 }
 
-fn quoted(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
 fn broker_hosts(cx: &ModuleContext<'_>) -> Result<Vec<String>, ModuleError> {
-    let v = expr(
-        cx,
-        &format!("groups[{}] | default([])", quoted(BROKER_GROUP)),
-    )?;
-    Ok(match v {
-        Value::List(items) => items
-            .iter()
-            .filter_map(|h| match h {
-                Value::Str(s) | Value::Unsafe(s) => Some(s.clone()),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    })
+    TaskVars(cx)
+        .broker_hosts()
+        .map_err(|e| ModuleError::new(e.to_string()))
 }
 
 fn as_id(v: &Value) -> Option<i32> {
@@ -197,48 +181,6 @@ fn expected(cx: &ModuleContext<'_>, args: &Map) -> Result<Expected, ModuleError>
     }
 }
 
-fn settings(cx: &ModuleContext<'_>, args: &Map) -> Result<ClientSettings, ModuleError> {
-    let bootstrap = match string(args, "bootstrap_servers")? {
-        Some(b) => b,
-        None => match expr(cx, "kafka_bootstrap_servers | default('')")? {
-            Value::Str(s) | Value::Unsafe(s) if !s.is_empty() => s,
-            _ => bootstrap_from_hosts(&broker_hosts(cx)?, DEFAULT_PORT),
-        },
-    };
-    if bootstrap.is_empty() {
-        return Err(ModuleError::new(
-            "kafka_health: no bootstrap_servers, no kafka_bootstrap_servers variable and no \
-             hosts in the kafka_broker group",
-        ));
-    }
-    let mut properties = Vec::new();
-    match get(args, "config") {
-        None => {}
-        Some(Value::Map(m)) => {
-            for (k, v) in m.iter() {
-                let key = k
-                    .as_str()
-                    .ok_or_else(|| ModuleError::new("config: keys must be strings"))?;
-                let value = match v {
-                    Value::Str(s) | Value::Unsafe(s) => s.clone(),
-                    Value::Bool(b) => b.to_string(),
-                    other => crate::output::python_repr::python_str(other),
-                };
-                properties.push((key.to_string(), value));
-            }
-        }
-        Some(_) => {
-            return Err(ModuleError::new(
-                "config must be a dict of librdkafka properties",
-            ));
-        }
-    }
-    Ok(ClientSettings {
-        bootstrap_servers: bootstrap,
-        properties,
-    })
-}
-
 fn int_list(ids: &[i32]) -> Value {
     Value::List(ids.iter().map(|i| Value::Int(i64::from(*i))).collect())
 }
@@ -259,6 +201,7 @@ struct Check {
     count_short: Option<(usize, usize)>,
     /// For `can_roll`: the partitions that forbid the restart.
     blockers: Option<Vec<Partition>>,
+    controller_id: Option<i32>,
 }
 
 impl Check {
@@ -285,6 +228,7 @@ fn check(snap: &Snapshot, expected: &Expected, min_isr: &MinIsr, can_roll: Optio
         report,
         count_short,
         blockers,
+        controller_id: snap.controller_id,
     }
 }
 
@@ -334,8 +278,11 @@ fn outcome(
         ("brokers", int_list(&r.brokers)),
         ("expected_brokers", expected),
         ("missing_brokers", int_list(&r.missing_brokers)),
-        // Not in a Metadata response as librdkafka exposes it (docs/kafka.md).
-        ("controller_id", Value::Null),
+        (
+            "controller_id",
+            c.controller_id
+                .map_or(Value::Null, |id| Value::Int(i64::from(id))),
+        ),
         (
             "partitions",
             Value::Map(result([

@@ -23,7 +23,11 @@ pub mod file;
 mod file_attrs;
 pub mod group_by;
 pub mod include_vars;
+pub mod kafka_client_config;
 pub mod kafka_health;
+pub mod kafka_quorum;
+pub mod kafka_roll_order;
+pub mod kafka_vars;
 pub mod lineinfile;
 pub mod package;
 pub mod pause;
@@ -85,6 +89,9 @@ pub const CONTROLLER_ONLY: &[&str] = &[
     "reboot",
     "meta",
     "kafka_health",
+    "kafka_client_config",
+    "kafka_roll_order",
+    "kafka_quorum",
 ];
 
 /// Modules that run on the target behind an action plugin of their own.
@@ -235,6 +242,9 @@ pub fn lookup(name: &str) -> Option<&'static dyn Module> {
         "dnf5" => &dnf::Dnf,
         "package" => &package::Package,
         "kafka_health" => &kafka_health::KafkaHealth,
+        "kafka_client_config" => &kafka_client_config::KafkaClientConfig,
+        "kafka_roll_order" => &kafka_roll_order::KafkaRollOrder,
+        "kafka_quorum" => &kafka_quorum::KafkaQuorum,
         _ => return None,
     })
 }

@@ -57,7 +57,12 @@ inventory_write() {
     echo "      kadmin_keytab_path: $(kdc_dir)/admin.keytab"
     echo "      kadmin_krb5_config: $(kdc_dir)/krb5.conf"
     if [ -s "$lab_dir/kafka/bootstrap" ]; then
+      # The lab's Kafka (librdkafka's mock cluster) speaks PLAINTEXT only: the listener
+      # clients use says so, as a cluster with a plaintext internal listener would.
       echo "    kafka_bootstrap_servers: \"$(cat "$lab_dir/kafka/bootstrap")\""
+      echo "    kafka_broker_custom_listeners:"
+      echo "      internal:"
+      echo "        sasl_protocol: none"
     fi
     echo "  children:"
     inventory_group kafka_controller kafka_controller_service_name confluent-kcontroller
