@@ -20,8 +20,20 @@ const INVENTORY: &str = "all:
     ansible_connection: local
 ";
 
-const PLAYBOOK: &str = r#"- name: local roll
+/// As the bundled rolling update: a first play that sets the roll order with add_host (the
+/// resumed run skips it, its hosts completed, and must still have the group).
+const PLAYBOOK: &str = r#"- name: roll order
   hosts: all
+  gather_facts: false
+  tasks:
+    - name: order
+      add_host:
+        name: "{{ item }}"
+        groups: roll_order
+      loop: "{{ ansible_play_hosts }}"
+      changed_when: false
+- name: local roll
+  hosts: roll_order
   gather_facts: false
   serial: 1
   tasks:
@@ -124,7 +136,17 @@ fn sigkill_then_resume_rolls_every_host_once() {
     let _ = child.wait();
     let s = state(d);
     assert_eq!(s["status"], "running", "{s}");
-    assert_eq!(s["completed"]["0"], serde_json::json!(["h1"]), "{s}");
+    assert_eq!(
+        s["completed"]["0"],
+        serde_json::json!(["h1", "h2", "h3"]),
+        "{s}"
+    );
+    assert_eq!(s["completed"]["1"], serde_json::json!(["h1"]), "{s}");
+    assert_eq!(
+        s["inventory_changes"].as_array().map(Vec::len),
+        Some(3),
+        "{s}"
+    );
     assert_eq!(s["in_flight"]["hosts"]["h2"]["task"], "work", "{s}");
     let out = resume(d);
     assert!(
@@ -143,7 +165,7 @@ fn sigkill_then_resume_rolls_every_host_once() {
     rolled_once(d);
     let s = state(d);
     assert_eq!(s["status"], "finished");
-    assert_eq!(s["completed"]["0"], serde_json::json!(["h1", "h2", "h3"]));
+    assert_eq!(s["completed"]["1"], serde_json::json!(["h1", "h2", "h3"]));
     // Nothing left to resume.
     let again: Outcome = roller(d, &["--resume"]).output().unwrap().into();
     assert_eq!(again.code, 0);

@@ -8,6 +8,19 @@ use std::path::{Path, PathBuf};
 /// (path under playbooks/, contents)
 pub static FILES: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/bundled_playbooks.rs"));
 
+/// The prefix of the directories the bundled playbooks are written to.
+pub const DIR_PREFIX: &str = "roller-playbooks-";
+
+/// `bundled:FILE` for a playbook written out from the binary: the same run identity for
+/// every `roller roll`, wherever this run's copy went (the resume state is keyed on it).
+pub fn stable_name(playbook: &str) -> Option<String> {
+    let path = Path::new(playbook);
+    let dir = path.parent()?.file_name()?.to_str()?;
+    let file = path.file_name()?.to_string_lossy();
+    dir.starts_with(DIR_PREFIX)
+        .then(|| format!("bundled:{file}"))
+}
+
 /// The bundled playbooks written out; removed when dropped.
 pub struct Extracted {
     dir: PathBuf,
@@ -24,7 +37,7 @@ impl Extracted {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let dir = base.join(format!("roller-playbooks-{}-{nanos}", std::process::id()));
+        let dir = base.join(format!("{DIR_PREFIX}{}-{nanos}", std::process::id()));
         std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
         let extracted = Extracted { dir };
         for (rel, contents) in FILES {

@@ -276,7 +276,11 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
     }
     super::logging::init(args.log_file.as_deref(), args.verbose)?;
     let run_info = RunInfo {
-        playbooks: args.playbooks.clone(),
+        playbooks: args
+            .playbooks
+            .iter()
+            .map(|p| super::bundled::stable_name(p).unwrap_or_else(|| p.clone()))
+            .collect(),
         inventory: args.inventory.clone(),
         limit: args.limit.clone(),
         check: args.check,

@@ -1,14 +1,15 @@
-//! What a killed roller leaves behind: its runtime directory (`$TMPDIR/roller-PID`) and the
+//! What a killed roller leaves behind: its runtime directory (`$TMPDIR/roller-PID`), the
 //! SSH master connections whose control sockets are in it (ControlPersist keeps them up
-//! after roller is gone). Each playbook run ends those of rollers that no longer run
+//! after roller is gone), and the bundled playbooks `roller roll` wrote out
+//! (`roller-playbooks-PID-N`). Each playbook run ends those of rollers that no longer run
 //! (`ssh -O exit` on each control socket) and removes their directories, so a SIGKILL
 //! followed by `--resume` leaks nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// The runtime directories of rollers that are gone.
-fn stale_dirs(tmp: &Path) -> Vec<PathBuf> {
+/// The directories under TMP named PREFIX + PID (+ `-...`) of rollers that are gone.
+fn stale_dirs(tmp: &Path, prefix: &str) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(tmp) else {
         return Vec::new();
     };
@@ -16,7 +17,11 @@ fn stale_dirs(tmp: &Path) -> Vec<PathBuf> {
         .filter_map(Result::ok)
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            let pid: u32 = name.strip_prefix("roller-")?.parse().ok()?;
+            let rest = name.strip_prefix(prefix)?;
+            let pid: u32 = rest.split('-').next()?.parse().ok()?;
+            if prefix == "roller-" && rest.contains('-') {
+                return None;
+            }
             let gone = pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists();
             (gone && e.file_type().ok()?.is_dir()).then(|| e.path())
         })
@@ -40,7 +45,17 @@ fn control_sockets(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
 
 /// Ends the SSH masters of rollers that are gone and removes their runtime directories.
 pub fn reap() {
-    for dir in stale_dirs(&std::env::temp_dir()) {
+    // The bundled playbooks `roller roll` wrote out (crate::cli::bundled).
+    let mut bases = vec![std::env::temp_dir()];
+    if let Some(d) = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
+        bases.push(d);
+    }
+    for base in &bases {
+        for dir in stale_dirs(base, "roller-playbooks-") {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+    for dir in stale_dirs(&std::env::temp_dir(), "roller-") {
         let mut sockets = Vec::new();
         control_sockets(&dir, 3, &mut sockets);
         for s in sockets {
