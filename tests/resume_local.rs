@@ -290,3 +290,44 @@ fn ctrl_c_on_a_terminal_lets_the_command_under_way_finish() {
     resume(d);
     rolled_once(d);
 }
+
+#[test]
+fn sigterm_aborts_writes_the_reports_and_the_state() {
+    let dir = setup("resume-term");
+    let d = dir.path();
+    let junit = d.join("report.xml");
+    let child = roller(d, &["--junit", junit.to_str().unwrap()])
+        .spawn()
+        .expect("start roller");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !host_log(d, "h2").contains("stop") {
+        assert!(Instant::now() < deadline, "h2 never stopped");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let t = Instant::now();
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let out: Outcome = child.wait_with_output().unwrap().into();
+    assert_eq!(out.code, 143, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        t.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(
+        out.stderr.contains("terminated (SIGTERM)"),
+        "{}",
+        out.stderr
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(r#"<testcase classname="h1" name="start""#),
+        "{xml}"
+    );
+    assert_eq!(state(d)["status"], "interrupted");
+    resume(d);
+    rolled_once(d);
+}

@@ -538,7 +538,7 @@ impl Callback for StateFile {
             i.exit_code = Some(code);
             i.status = match code {
                 0 => "finished",
-                99 => "interrupted",
+                99 | 143 => "interrupted",
                 _ => "failed",
             };
             if code == 0 {
