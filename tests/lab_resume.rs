@@ -1,5 +1,5 @@
-//! Issue 8's resume acceptance test: roller's bundled rolling update of the lab's three
-//! brokers, SIGKILLed twice (while broker2's service is down, just stopped; then while
+//! Issue 8's resume acceptance test: roller's bundled rolling update (`roller roll`) of the
+//! lab's three brokers, SIGKILLed twice (while broker2's service is down, just stopped; then while
 //! broker3 runs its health check after the start) and resumed with `--resume` each time.
 //! From the lab's own records (each host's service and power events, its OS update log):
 //! every broker had exactly one service outage and exactly one reboot, never two brokers
@@ -20,15 +20,17 @@ use support::{Outcome, TempDir, isolated_env, repo_root, roller_bin};
 const BROKERS: [&str; 3] = ["broker1.lab.test", "broker2.lab.test", "broker3.lab.test"];
 
 fn roller(env: &[(String, String)], events: &Path, resume: bool, log: &Path) -> Command {
+    // `roller roll`: the bundled playbook from inside the binary (the resume state must be
+    // found by its identity). This lab has no Kafka: roller's Kafka checks and the
+    // controller-last order are off.
     let mut c = Command::new(roller_bin());
     c.args([
-        "playbook",
+        "roll",
         "-i",
         "inventories/lab/hosts.yml",
-        "playbooks/rolling_update.yml",
+        "kafka_broker",
         "-e",
         "rolling_update_command='/sbin/huk-server-update --batch --force --no-reboot'",
-        // This lab has no Kafka: the Kafka gate and the leader-last order stay off.
         "-e",
         "rolling_update_kafka_health=false",
         "-e",
@@ -56,8 +58,9 @@ fn events(path: &Path) -> Vec<Json> {
         .collect()
 }
 
-/// SIGKILL CHILD as soon as READY holds (polled every 20 ms, at most 5 minutes).
-fn kill_when(mut child: Child, what: &str, mut ready: impl FnMut() -> bool) {
+/// SIGKILL CHILD as soon as READY holds (polled every 20 ms, at most 5 minutes); returns
+/// its pid.
+fn kill_when(mut child: Child, what: &str, mut ready: impl FnMut() -> bool) -> u32 {
     let deadline = Instant::now() + Duration::from_secs(300);
     while !ready() {
         if let Ok(Some(status)) = child.try_wait() {
@@ -69,6 +72,19 @@ fn kill_when(mut child: Child, what: &str, mut ready: impl FnMut() -> bool) {
     child.kill().expect("SIGKILL roller");
     let _ = child.wait();
     eprintln!("SIGKILL at: {what}");
+    child.id()
+}
+
+/// Nothing of the killed roller PID is left: no runtime directory, no SSH master.
+fn nothing_left_of(pid: u32) {
+    let dir = std::env::temp_dir().join(format!("roller-{pid}"));
+    assert!(!dir.exists(), "{} is left", dir.display());
+    let ps = Command::new("ps").args(["-eo", "args"]).output().unwrap();
+    let ps = String::from_utf8_lossy(&ps.stdout);
+    assert!(
+        !ps.contains(&dir.display().to_string()),
+        "an ssh master of the killed roller is left:\n{ps}"
+    );
 }
 
 fn boots(lab: &Lab, host: &str) -> usize {
@@ -102,7 +118,7 @@ fn sigkilled_roll_resumes_and_rolls_every_broker_exactly_once() {
     let child = roller(&env, &ev1, false, &scratch.path().join("run1.log"))
         .spawn()
         .unwrap();
-    kill_when(child, "broker2's service stopped", || {
+    let killed1 = kill_when(child, "broker2's service stopped", || {
         !lab.service_outages(BROKERS[1]).is_empty()
     });
     assert_eq!(lab.service_outages(BROKERS[0]).len(), 1);
@@ -114,7 +130,7 @@ fn sigkilled_roll_resumes_and_rolls_every_broker_exactly_once() {
     let child = roller(&env, &ev2, true, &scratch.path().join("run2.log"))
         .spawn()
         .unwrap();
-    kill_when(child, "broker3's health check after the start", || {
+    let killed2 = kill_when(child, "broker3's health check after the start", || {
         let ev = events(&ev2);
         let at = ev.iter().position(|e| {
             e["event"] == "task_start"
@@ -145,6 +161,9 @@ fn sigkilled_roll_resumes_and_rolls_every_broker_exactly_once() {
     let text = std::fs::read_to_string(&log3).unwrap_or_default();
     assert_eq!(out.code, 0, "the last resume failed:\n{text}");
     assert!(text.contains("in flight: broker3.lab.test"), "{text}");
+    // The resumed runs ended the killed rollers' SSH masters and removed their files.
+    nothing_left_of(killed1);
+    nothing_left_of(killed2);
     eprintln!(
         "roll with two SIGKILLs and two resumes: {:.1} s",
         started.elapsed().as_secs_f64()
@@ -181,5 +200,93 @@ fn sigkilled_roll_resumes_and_rolls_every_broker_exactly_once() {
         last.iter().all(|e| e["host"] != BROKERS[1]),
         "broker2 ran again"
     );
+    assert_eq!(lab.down(), "", "lab down left things behind");
+}
+
+/// Ctrl-C typed once on a terminal (a pty from `script`) while broker2 reboots: the reboot
+/// task runs to its end over SSH (broker2 comes back in a new boot), nothing more starts,
+/// exit 99; `--resume` continues broker2 after its reboot and rolls broker3. From the lab's
+/// records: one outage and one reboot per broker, one broker down at a time.
+#[test]
+fn ctrl_c_during_a_reboot_lets_it_finish_then_resume_completes_the_roll() {
+    use std::io::{Read, Write};
+    if !running_as_root("ctrl_c_during_a_reboot_lets_it_finish_then_resume_completes_the_roll") {
+        return;
+    }
+    let scratch = TempDir::new("lab-ctrl-c");
+    let env = isolated_env(scratch.path(), &[("NO_COLOR", "1")]);
+    let mut lab = Lab::up(&["--no-kafka", "--outage", "1"]);
+    let boots_before: Vec<usize> = BROKERS.iter().map(|h| boots(&lab, h)).collect();
+    let line = format!(
+        "cd {} && exec {} roll -i inventories/lab/hosts.yml kafka_broker \
+         -e \"rolling_update_command='/sbin/huk-server-update --batch --force --no-reboot'\" \
+         -e rolling_update_kafka_health=false -e rolling_update_controller_last=false",
+        repo_root().display(),
+        roller_bin().display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run script(1)");
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = stdout.read_to_end(&mut all);
+        String::from_utf8_lossy(&all).into_owned()
+    });
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !lab
+        .events(BROKERS[1])
+        .iter()
+        .any(|(_, e, _)| e == "shutdown")
+    {
+        assert!(Instant::now() < deadline, "broker2 never rebooted");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"\x03").expect("type Ctrl-C");
+    stdin.flush().unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    let screen = reader.join().unwrap();
+    assert_eq!(status.code(), Some(99), "{screen}");
+    let after = screen
+        .split("stopping after the current task")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no stop notice:\n{screen}"));
+    assert!(after.contains("changed: [broker2.lab.test]"), "{screen}");
+    assert!(
+        !screen.contains("FAILED") && !screen.contains("UNREACHABLE"),
+        "{screen}"
+    );
+    assert_eq!(
+        boots(&lab, BROKERS[1]),
+        boots_before[1] + 1,
+        "broker2's reboot did not finish"
+    );
+    assert!(
+        lab.service_outages(BROKERS[2]).is_empty(),
+        "broker3 was touched"
+    );
+
+    let ev = scratch.path().join("events.jsonl");
+    let log = scratch.path().join("resume.log");
+    let out: Outcome = roller(&env, &ev, true, &log).output().unwrap().into();
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(out.code, 0, "the resume failed:\n{text}");
+    assert!(
+        text.contains("broker2.lab.test (at: after rolling_update : Reboot)"),
+        "{text}"
+    );
+    for (h, before) in BROKERS.iter().zip(&boots_before) {
+        assert_eq!(lab.service_outages(h).len(), 1, "{h}: {:?}", lab.events(h));
+        assert_eq!(boots(&lab, h), before + 1, "{h}: {:?}", lab.events(h));
+        assert_eq!(updates(&lab, h), 1, "{h}");
+    }
+    lab.assert_one_service_down_at_a_time(&BROKERS);
     assert_eq!(lab.down(), "", "lab down left things behind");
 }

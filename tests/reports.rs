@@ -278,3 +278,45 @@ fn metrics_file_passes_promtool() {
         "roller_task_duration_seconds{play=\"Roll \\\"demo\\\" <&> play\",task=\"say hi\"}"
     ));
 }
+
+/// The JSON events are written as they happen: while a task runs, its start is in the file
+/// and the run's end is not.
+#[test]
+fn json_events_are_streamed_while_the_run_goes() {
+    let dir = TempDir::new("reports-stream");
+    let d = dir.path();
+    std::fs::write(d.join("hosts.yml"), INVENTORY).unwrap();
+    std::fs::write(
+        d.join("slow.yml"),
+        "- hosts: h1\n  gather_facts: false\n  tasks:\n    - name: slow\n      command: sleep 2\n",
+    )
+    .unwrap();
+    let events = d.join("events.jsonl");
+    let mut child = Command::new(roller_bin())
+        .args(["playbook", "-i", "hosts.yml", "slow.yml", "--json-events"])
+        .arg(&events)
+        .envs(isolated_env(d, &[]))
+        .current_dir(d)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("run roller");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen = String::new();
+    while !seen.contains("\"host_start\"") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no host_start: {seen}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        seen = std::fs::read_to_string(&events).unwrap_or_default();
+    }
+    assert!(seen.contains("\"task\":\"slow\""), "{seen}");
+    assert!(!seen.contains("run_end"), "{seen}");
+    assert!(seen.ends_with('\n'), "a partial line: {seen}");
+    assert!(child.wait().unwrap().success());
+    assert!(
+        std::fs::read_to_string(&events)
+            .unwrap()
+            .contains("run_end")
+    );
+}

@@ -20,8 +20,20 @@ const INVENTORY: &str = "all:
     ansible_connection: local
 ";
 
-const PLAYBOOK: &str = r#"- name: local roll
+/// As the bundled rolling update: a first play that sets the roll order with add_host (the
+/// resumed run skips it, its hosts completed, and must still have the group).
+const PLAYBOOK: &str = r#"- name: roll order
   hosts: all
+  gather_facts: false
+  tasks:
+    - name: order
+      add_host:
+        name: "{{ item }}"
+        groups: roll_order
+      loop: "{{ ansible_play_hosts }}"
+      changed_when: false
+- name: local roll
+  hosts: roll_order
   gather_facts: false
   serial: 1
   tasks:
@@ -124,7 +136,17 @@ fn sigkill_then_resume_rolls_every_host_once() {
     let _ = child.wait();
     let s = state(d);
     assert_eq!(s["status"], "running", "{s}");
-    assert_eq!(s["completed"]["0"], serde_json::json!(["h1"]), "{s}");
+    assert_eq!(
+        s["completed"]["0"],
+        serde_json::json!(["h1", "h2", "h3"]),
+        "{s}"
+    );
+    assert_eq!(s["completed"]["1"], serde_json::json!(["h1"]), "{s}");
+    assert_eq!(
+        s["inventory_changes"].as_array().map(Vec::len),
+        Some(3),
+        "{s}"
+    );
     assert_eq!(s["in_flight"]["hosts"]["h2"]["task"], "work", "{s}");
     let out = resume(d);
     assert!(
@@ -143,7 +165,7 @@ fn sigkill_then_resume_rolls_every_host_once() {
     rolled_once(d);
     let s = state(d);
     assert_eq!(s["status"], "finished");
-    assert_eq!(s["completed"]["0"], serde_json::json!(["h1", "h2", "h3"]));
+    assert_eq!(s["completed"]["1"], serde_json::json!(["h1", "h2", "h3"]));
     // Nothing left to resume.
     let again: Outcome = roller(d, &["--resume"]).output().unwrap().into();
     assert_eq!(again.code, 0);
@@ -265,6 +287,47 @@ fn ctrl_c_on_a_terminal_lets_the_command_under_way_finish() {
     assert!(!screen.contains("FAILED"), "{screen}");
     assert_eq!(host_log(d, "h3"), "");
     assert_eq!(state(d)["in_flight"]["hosts"]["h2"]["task"], "after work");
+    resume(d);
+    rolled_once(d);
+}
+
+#[test]
+fn sigterm_aborts_writes_the_reports_and_the_state() {
+    let dir = setup("resume-term");
+    let d = dir.path();
+    let junit = d.join("report.xml");
+    let child = roller(d, &["--junit", junit.to_str().unwrap()])
+        .spawn()
+        .expect("start roller");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !host_log(d, "h2").contains("stop") {
+        assert!(Instant::now() < deadline, "h2 never stopped");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let t = Instant::now();
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let out: Outcome = child.wait_with_output().unwrap().into();
+    assert_eq!(out.code, 143, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        t.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(
+        out.stderr.contains("terminated (SIGTERM)"),
+        "{}",
+        out.stderr
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(r#"<testcase classname="h1" name="start""#),
+        "{xml}"
+    );
+    assert_eq!(state(d)["status"], "interrupted");
     resume(d);
     rolled_once(d);
 }

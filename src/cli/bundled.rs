@@ -11,6 +11,19 @@ use sha2::{Digest, Sha256};
 /// (path under playbooks/, contents)
 pub static FILES: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/bundled_playbooks.rs"));
 
+/// The prefix of the directories the bundled playbooks are written to.
+pub const DIR_PREFIX: &str = "roller-bundled-";
+
+/// `bundled:FILE` for a bundled playbook: the run identity of every `roller roll` (the
+/// resume state is keyed on it), whichever roller version's directory it ran from.
+pub fn stable_name(playbook: &str) -> Option<String> {
+    let path = Path::new(playbook);
+    let dir = path.parent()?.file_name()?.to_str()?;
+    let file = path.file_name()?.to_string_lossy();
+    dir.starts_with(DIR_PREFIX)
+        .then(|| format!("bundled:{file}"))
+}
+
 /// The bundled playbooks on disk, private to the user (0700), kept between runs.
 pub struct Bundled {
     dir: PathBuf,
@@ -54,7 +67,7 @@ impl Bundled {
             .unwrap_or_else(std::env::temp_dir);
         // SAFETY: geteuid has no preconditions.
         let uid = unsafe { libc::geteuid() };
-        let dir = base.join(format!("roller-bundled-{uid}-{}", content_id()));
+        let dir = base.join(format!("{DIR_PREFIX}{uid}-{}", content_id()));
         match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => check_private(&dir)?,

@@ -284,7 +284,11 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
     }
     super::logging::init(args.log_file.as_deref(), args.verbose)?;
     let run_info = RunInfo {
-        playbooks: args.playbooks.clone(),
+        playbooks: args
+            .playbooks
+            .iter()
+            .map(|p| super::bundled::stable_name(p).unwrap_or_else(|| p.clone()))
+            .collect(),
         inventory: args.inventory.clone(),
         limit: args.limit.clone(),
         check: args.check,
@@ -355,6 +359,8 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::error(format!("could not start the runtime: {e}")))?;
+    // SSH masters and runtime files of rollers that were killed.
+    crate::connection::stale::reap();
     callback.run_start(&run_info);
     let stop = state.stop.clone();
     // On a terminal, Ctrl-C reaches roller alone (not the commands under way).
@@ -369,14 +375,33 @@ pub fn run(args: &PlaybookArgs) -> Result<i32, CliError> {
             );
             let _ = tokio::signal::ctrl_c().await;
         };
-        tokio::select! {
-            code = run_playbooks(&mut state, &books) => code,
+        // SIGTERM (a CI job cancelled, systemd stopping a unit) ends the run at once, like
+        // a second Ctrl-C: the reports and the state are still written.
+        let terminated = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        let (code, aborted) = tokio::select! {
+            code = run_playbooks(&mut state, &books) => (code, false),
             _ = interrupts => {
                 // Child processes of the local connection are killed on drop.
                 eprintln!("[ERROR]: User interrupted execution");
-                99
+                (99, true)
             }
+            _ = terminated => {
+                eprintln!("[ERROR]: roller was terminated (SIGTERM)");
+                (143, true)
+            }
+        };
+        if aborted {
+            // The SSH masters and the runtime directory, which a finished run closes.
+            state.connections.close().await;
         }
+        code
     });
     drop(shield);
     callback.run_end(&state.stats, code);

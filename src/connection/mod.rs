@@ -6,6 +6,7 @@ pub mod local;
 pub mod ssh;
 pub mod ssh_channel;
 pub mod ssh_options;
+pub mod stale;
 
 use std::time::Duration;
 

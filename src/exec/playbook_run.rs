@@ -423,6 +423,17 @@ async fn leader_last(
 /// Run every play of the playbooks; returns ansible-playbook's exit code.
 pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 {
     state.refresh_inventory_vars();
+    // `--resume`: the inventory changes of the run resumed, before any play.
+    for change in std::mem::take(&mut state.resume.inventory_changes) {
+        match change {
+            super::resume::InventoryChange::AddHost(spec) => state.add_host(&spec),
+            super::resume::InventoryChange::GroupBy {
+                host,
+                group,
+                parents,
+            } => state.group_by(&host, &group, &parents),
+        }
+    }
     let code = exit::OK;
     let mut play_index = 0usize;
     let mut stopped = false;

@@ -27,6 +27,7 @@ use sha2::{Digest, Sha256};
 use crate::exec::stats::Stats;
 use crate::output::callback::{Callback, ResultKind, RunInfo, TaskInfo};
 use crate::output::clock::rfc3339;
+use crate::vars::{Key, Value};
 
 /// What a resumed run skips, from the state of the run it resumes.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +37,110 @@ pub struct ResumePlan {
     /// Play index → host → the position (in the play's own task list) of the task it was
     /// at when the run stopped.
     pub in_flight: HashMap<usize, HashMap<String, usize>>,
+    /// The in-memory inventory changes (add_host, group_by) the run made, in order: a
+    /// resumed run makes them again before its first play, so that a play skipped because
+    /// its hosts completed (e.g. one that computes the roll order with add_host) still
+    /// shapes the plays after it.
+    pub inventory_changes: Vec<InventoryChange>,
+}
+
+/// One add_host or group_by result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InventoryChange {
+    /// add_host's `add_host` result: host_name, groups, host_vars.
+    AddHost(crate::vars::Map),
+    /// group_by: the host, its new group and the group's parents.
+    GroupBy {
+        host: String,
+        group: String,
+        parents: Vec<String>,
+    },
+}
+
+impl InventoryChange {
+    fn to_json(&self) -> J {
+        match self {
+            InventoryChange::AddHost(spec) => json!({
+                "add_host": crate::output::report_result::to_json(&Value::Map(spec.clone()))
+            }),
+            InventoryChange::GroupBy {
+                host,
+                group,
+                parents,
+            } => json!({"group_by": {"host": host, "group": group, "parents": parents}}),
+        }
+    }
+
+    fn from_json(j: &J) -> Option<Self> {
+        if let Some(spec) = j.get("add_host") {
+            return match json_to_value(spec) {
+                Value::Map(m) => Some(InventoryChange::AddHost(m)),
+                _ => None,
+            };
+        }
+        let g = j.get("group_by")?;
+        Some(InventoryChange::GroupBy {
+            host: g.get("host")?.as_str()?.to_string(),
+            group: g.get("group")?.as_str()?.to_string(),
+            parents: g
+                .get("parents")?
+                .as_array()?
+                .iter()
+                .filter_map(|p| p.as_str().map(str::to_string))
+                .collect(),
+        })
+    }
+
+    /// The changes a task result (or its loop items) made.
+    pub fn from_result(action: &str, result: &crate::vars::Map) -> Vec<Self> {
+        if !matches!(action, "add_host" | "group_by") {
+            return Vec::new();
+        }
+        let items: Vec<&crate::vars::Map> = match result.get(&Key::from("results")) {
+            Some(Value::List(items)) => items.iter().filter_map(Value::as_map).collect(),
+            _ => vec![result],
+        };
+        let mut out = Vec::new();
+        for item in items {
+            if let Some(Value::Map(spec)) = item.get(&Key::from("add_host")) {
+                out.push(InventoryChange::AddHost(spec.clone()));
+            }
+            if let Some(Value::Str(group)) = item.get(&Key::from("add_group")) {
+                let parents = match item.get(&Key::from("parent_groups")) {
+                    Some(Value::List(p)) => p
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect(),
+                    _ => vec!["all".to_string()],
+                };
+                out.push(InventoryChange::GroupBy {
+                    host: String::new(),
+                    group: group.clone(),
+                    parents,
+                });
+            }
+        }
+        out
+    }
+}
+
+fn json_to_value(j: &J) -> Value {
+    match j {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => n
+            .as_i64()
+            .map(Value::Int)
+            .or_else(|| n.as_f64().map(Value::Float))
+            .unwrap_or(Value::Null),
+        J::String(s) => Value::Str(s.clone()),
+        J::Array(a) => Value::List(a.iter().map(json_to_value).collect()),
+        J::Object(o) => Value::Map(
+            o.iter()
+                .map(|(k, v)| (Key::from(k.as_str()), json_to_value(v)))
+                .collect(),
+        ),
+    }
 }
 
 /// Where state files go.
@@ -81,7 +186,18 @@ pub fn state_path(dir: &Path, run: &RunInfo) -> PathBuf {
         .playbooks
         .first()
         .and_then(|p| Path::new(p).file_stem())
-        .map(|s| s.to_string_lossy().into_owned())
+        .map(|s| {
+            s.to_string_lossy()
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "_.-".contains(c) {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect::<String>()
+        })
         .unwrap_or_else(|| "run".into());
     dir.join(format!("{stem}-{hash}.json"))
 }
@@ -121,6 +237,12 @@ pub fn load_plan(path: &Path) -> Result<(ResumePlan, J), String> {
             }
         }
     }
+    if let Some(J::Array(changes)) = state.get("inventory_changes") {
+        plan.inventory_changes = changes
+            .iter()
+            .filter_map(InventoryChange::from_json)
+            .collect();
+    }
     Ok((plan, state))
 }
 
@@ -156,6 +278,7 @@ struct Inner {
     status: &'static str,
     exit_code: Option<i32>,
     warned: bool,
+    inventory_changes: Vec<InventoryChange>,
 }
 
 /// Keeps the state file while the run goes (a run-event listener).
@@ -223,6 +346,9 @@ impl StateFile {
                 status: "running",
                 exit_code: None,
                 warned: false,
+                inventory_changes: resumed
+                    .map(|(plan, _)| plan.inventory_changes.clone())
+                    .unwrap_or_default(),
             }),
         };
         sf.with(|_| {});
@@ -282,6 +408,7 @@ impl Inner {
             "resumed_from": self.resumed_from,
             "completed": completed,
             "in_flight": in_flight,
+            "inventory_changes": self.inventory_changes.iter().map(InventoryChange::to_json).collect::<Vec<_>>(),
         });
         let mut text = serde_json::to_string_pretty(&state).unwrap_or_default();
         text.push('\n');
@@ -338,13 +465,37 @@ impl Callback for StateFile {
         task: &TaskInfo,
         label: &str,
         kind: ResultKind,
-        _result: &crate::vars::Map,
+        result: &crate::vars::Map,
         ignored: bool,
     ) {
         let finished = match kind {
             ResultKind::Failed | ResultKind::Unreachable => ignored,
             _ => true,
         };
+        if matches!(kind, ResultKind::Ok | ResultKind::Changed) {
+            let host = crate::output::report_result::host_of(label).to_string();
+            let changes: Vec<InventoryChange> = InventoryChange::from_result(&task.action, result)
+                .into_iter()
+                .map(|c| match c {
+                    InventoryChange::GroupBy { group, parents, .. } => InventoryChange::GroupBy {
+                        host: host.clone(),
+                        group,
+                        parents,
+                    },
+                    other => other,
+                })
+                .collect();
+            if !changes.is_empty() {
+                self.with(|i| {
+                    for c in changes {
+                        // Made again on resume; once is enough.
+                        if !i.inventory_changes.contains(&c) {
+                            i.inventory_changes.push(c);
+                        }
+                    }
+                });
+            }
+        }
         let include = matches!(
             task.action.as_str(),
             "include_tasks" | "include_role" | "include"
@@ -387,12 +538,58 @@ impl Callback for StateFile {
             i.exit_code = Some(code);
             i.status = match code {
                 0 => "finished",
-                99 => "interrupted",
+                99 | 143 => "interrupted",
                 _ => "failed",
             };
             if code == 0 {
                 i.in_flight = None;
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(limit: Option<&str>) -> RunInfo {
+        RunInfo {
+            playbooks: vec!["/nonexistent/site.yml".into()],
+            inventory: vec!["/nonexistent/hosts.yml".into()],
+            limit: limit.map(str::to_string),
+            check: false,
+        }
+    }
+
+    #[test]
+    fn one_state_file_per_playbooks_inventory_and_limit() {
+        let dir = Path::new("/state");
+        let a = state_path(dir, &run(None));
+        assert_eq!(a, state_path(dir, &run(None)));
+        assert_ne!(a, state_path(dir, &run(Some("broker1"))));
+        let name = a.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("site-") && name.ends_with(".json"),
+            "{name}"
+        );
+    }
+
+    #[test]
+    fn the_plan_has_the_completed_hosts_and_the_hosts_in_flight() {
+        let dir = std::env::temp_dir().join(format!("roller-resume-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.json");
+        std::fs::write(
+            &path,
+            r#"{"status": "running", "completed": {"0": ["a", "b"], "1": ["a"]},
+                "in_flight": {"play": 1, "hosts": {"b": {"task": "Stop", "position": 3}}}}"#,
+        )
+        .unwrap();
+        let (plan, _) = load_plan(&path).unwrap();
+        assert_eq!(plan.completed[&0].len(), 2);
+        assert!(plan.completed[&1].contains("a"));
+        assert_eq!(plan.in_flight[&1]["b"], 3);
+        assert!(load_plan(&dir.join("none.json")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -194,10 +194,15 @@ impl Callback for JsonEvents {
     ) {
         self.with(|i| {
             let host = host_of(label);
-            let since = i
-                .hosts
-                .remove(&(task.id, host.to_string()))
-                .or_else(|| i.tasks.get(&task.id).map(|(_, t)| *t));
+            let started = i.hosts.remove(&(task.id, host.to_string()));
+            if started.is_none() {
+                // Includes and meta tasks report a result without starting on each host:
+                // the stream still has a start for every end.
+                let mut f = task_fields(task);
+                f.insert("host".into(), J::from(host));
+                i.emit("host_start", J::Object(f));
+            }
+            let since = started.or_else(|| i.tasks.get(&task.id).map(|(_, t)| *t));
             let mut f = task_fields(task);
             f.insert("host".into(), J::from(host));
             if label != host {
