@@ -137,7 +137,7 @@ host_accounts() { # HOST_DIR
 hostfs_files() {
   local fs="$lab_dir/hostfs"
   mkdir -p "$fs/bin" "$fs/sbin" "$fs/local-sbin"
-  ln -sfn "$lab_repo/.venv/bin/systemctl3" "$fs/bin/systemctl"
+  ln -sfn "$lab_tools/host/systemctl" "$fs/bin/systemctl"
   local c
   for c in shutdown reboot poweroff halt; do ln -sfn "$lab_tools/host/power" "$fs/sbin/$c"; done
   ln -sfn "$lab_tools/host/os-update" "$fs/sbin/huk-server-update"
