@@ -6,9 +6,10 @@
 Writes PREFIX.out (each stdout line as "MILLISECONDS LINE", stamped when it arrives: the
 tools print a task's result when they have it) and PREFIX.err, and prints one line
 
-    wall=SECONDS rc=CODE maxrss_kb=KB [tree_pss_kb=KB]
+    wall=SECONDS cpu=SECONDS rc=CODE maxrss_kb=KB [tree_pss_kb=KB]
 
-wall is from spawn to exit (monotonic clock); maxrss_kb is the command's peak resident set
+wall is from spawn to exit (monotonic clock); cpu the user + system time of the command and
+the descendants it waited for (not its ssh masters, which outlive it); maxrss_kb is the command's peak resident set
 from wait4 (the largest of the process and the descendants it waited for, not a sum);
 with --tree, tree_pss_kb is the peak over samples every 50 ms of the summed PSS of the
 command and all its descendants (shared pages counted once), which costs CPU, so the
@@ -85,7 +86,8 @@ def main():
         wall = time.monotonic() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
         done.set()
-    result = f"wall={wall:.4f} rc={proc.returncode} maxrss_kb={usage.ru_maxrss}"
+    cpu = usage.ru_utime + usage.ru_stime
+    result = f"wall={wall:.4f} cpu={cpu:.4f} rc={proc.returncode} maxrss_kb={usage.ru_maxrss}"
     if tree:
         sampler.join()
         result += f" tree_pss_kb={peak[0]}"

@@ -23,10 +23,10 @@ def union_length(intervals):
     return total
 
 
-def main():
-    start, stop = int(sys.argv[1]), int(sys.argv[2])
+def intervals(start, stop, host_dirs):
+    """(outages, service manager runs) within [start, stop], as (from_ms, to_ms) lists."""
     outages, service = [], []
-    for host_dir in sys.argv[3:]:
+    for host_dir in host_dirs:
         requested, begun = None, {}
         with open(f"{host_dir}/events") as f:
             for line in f:
@@ -43,6 +43,15 @@ def main():
                     begun[words[2]] = at
                 elif event == "systemctl-end" and words[2] in begun:
                     service.append((begun.pop(words[2]), at))
+    return outages, service
+
+
+def clip(spans, start, stop):
+    return [(max(a, start), min(b, stop)) for a, b in spans if b > start and a < stop]
+
+
+def main():
+    outages, service = intervals(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:])
     outage = union_length(outages)
     physical = union_length(outages + service)
     print(f"physical_s={physical / 1000} outage_s={outage / 1000} service_s={(physical - outage) / 1000}")
