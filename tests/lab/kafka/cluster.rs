@@ -145,8 +145,25 @@ impl Cluster {
                 }
             }
             self.write_state()?;
+            self.event(&format!("in-sync {broker}"))?;
         }
         Ok(())
+    }
+
+    /// Appends `MILLISECONDS EVENT` to the `events` file beside state.json, as the hosts'
+    /// event logs do: when a broker came back in sync, for benchmarks (tests/bench/run).
+    fn event(&self, what: &str) -> Result<(), String> {
+        use std::io::Write;
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|e| e.to_string())?
+            .as_millis();
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.state_file.with_file_name("events"))
+            .and_then(|mut f| writeln!(f, "{ms} {what}"))
+            .map_err(|e| e.to_string())
     }
 
     fn stop(&mut self, broker: i32) -> Result<(), String> {

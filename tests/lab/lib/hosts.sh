@@ -1,12 +1,16 @@
 # Lab hosts: their files, their network (a netns with a veth on the lab bridge), and the
 # supervisors that boot them.
 
-# Prints "FQDN SHORT_ID ADDRESS GROUP" for each host of a lab with N brokers and an optional
-# second group (zookeeper or kafka_controller) of three hosts.
+# Prints "FQDN SHORT_ID ADDRESS GROUP" for each host of a lab with N brokers (1..100) and an
+# optional second group (zookeeper or kafka_controller) of three hosts. Brokers 1..9 are at
+# .11-.19 and brokers 10..100 at .40-.130, so the second group keeps .21-.23 at any size.
+broker_addr() { # I
+  if [ "$1" -le 9 ]; then echo "$lab_net_prefix.$((10 + $1))"; else echo "$lab_net_prefix.$((30 + $1))"; fi
+}
 hosts_plan() { # N [zookeeper|kafka_controller]
   local i
   for i in $(seq "$1"); do
-    echo "broker$i.$lab_domain b$i $lab_net_prefix.$((10 + i)) kafka_broker"
+    echo "broker$i.$lab_domain b$i $(broker_addr "$i") kafka_broker"
   done
   case "${2:-}" in
     zookeeper) for i in 1 2 3; do echo "zookeeper$i.$lab_domain z$i $lab_net_prefix.$((20 + i)) zookeeper"; done ;;
@@ -141,7 +145,7 @@ host_accounts() { # HOST_DIR
 hostfs_files() {
   local fs="$lab_dir/hostfs"
   mkdir -p "$fs/bin" "$fs/sbin" "$fs/local-sbin"
-  ln -sfn "$lab_repo/.venv/bin/systemctl3" "$fs/bin/systemctl"
+  ln -sfn "$lab_tools/host/systemctl" "$fs/bin/systemctl"
   local c
   for c in shutdown reboot poweroff halt; do ln -sfn "$lab_tools/host/power" "$fs/sbin/$c"; done
   ln -sfn "$lab_tools/host/os-update" "$fs/sbin/huk-server-update"
