@@ -64,8 +64,11 @@ fn show(o: &Outcome) -> String {
     )
 }
 
-/// No panic, whatever happened.
+/// No panic, whatever happened. Prints the failures, for the drill's record.
 fn no_panic(o: &Outcome) {
+    for line in o.stdout.lines().filter(|l| l.starts_with("fatal: ")) {
+        eprintln!("  {line}");
+    }
     assert!(
         !o.stderr.contains("panicked") && !o.stdout.contains("panicked"),
         "roller panicked:\n{}",
@@ -100,7 +103,7 @@ fn untouched(lab: &Lab, host: &str, since: u64, boot_id: &str, out: &Outcome) {
 fn rolled(lab: &Lab, host: &str, since: u64, boot_id: &str) {
     let events = events_since(lab, host, since);
     assert!(
-        events.iter().any(|e| e == "service-stopped")
+        events.iter().any(|e| e.starts_with("service-stopped"))
             && events.iter().any(|e| e.starts_with("boot")),
         "{host} was not rolled: {events:?}"
     );
@@ -169,7 +172,16 @@ fn drill_health_check_fails_after_host_2() {
         recap.contains("broker2.lab.test") && recap.contains("failed=1"),
         "{recap}"
     );
-    assert!(!recap.contains("broker3.lab.test"), "{recap}");
+    // broker3 took part in the first play (the roll order) only.
+    let broker3 = parse(&out.stdout)
+        .recap
+        .into_iter()
+        .find(|l| l.starts_with("broker3.lab.test"))
+        .unwrap_or_default();
+    assert!(
+        broker3.contains("ok=1 ") && broker3.contains("changed=0") && broker3.contains("failed=0"),
+        "{recap}"
+    );
     lab.assert_one_service_down_at_a_time(&BROKERS);
     assert_eq!(lab.down(), "", "lab down left things behind");
 }
@@ -281,7 +293,12 @@ fn drill_sshd_killed_during_a_task() {
         "the update never started on broker1"
     );
     run_lab(&["kill-sshd", BROKERS[0], "--for", "30"]);
+    let killed = Instant::now();
     let out: Outcome = child.wait_with_output().unwrap().into();
+    eprintln!(
+        "roller ended {:.1} s after sshd was killed",
+        killed.elapsed().as_secs_f64()
+    );
     no_panic(&out);
     assert_eq!(out.code, 4, "{}", show(&out));
     assert!(
@@ -310,6 +327,7 @@ fn drill_latency_on_one_host() {
     let mut args = NO_KAFKA.to_vec();
     args.push("-v");
     let (out, took) = bundled_roll(&args);
+    eprintln!("roll with 200 ms on broker2: {:.1} s", took.as_secs_f64());
     no_panic(&out);
     assert_eq!(out.code, 0, "{}", show(&out));
     for (host, boot) in BROKERS.iter().zip(&before) {
@@ -318,7 +336,6 @@ fn drill_latency_on_one_host() {
     lab.assert_one_service_down_at_a_time(&BROKERS);
     // Per host: the time its turn took (from the lab's records: service stopped to
     // started) and the reboot's own `elapsed` as roller reports it.
-    eprintln!("roll with 200 ms on broker2: {:.1} s", took.as_secs_f64());
     for host in BROKERS {
         let (from, to) = lab.service_outages(host)[0];
         let line = out

@@ -28,10 +28,15 @@ pub struct Ssh {
 }
 
 impl Ssh {
-    pub fn new(target: SshTarget, runtime_dir: &std::path::Path) -> Result<Self, ConnectionError> {
+    /// The connection to inventory host HOST; its files go to a directory of its own.
+    pub fn new(
+        host: &str,
+        target: SshTarget,
+        runtime_dir: &std::path::Path,
+    ) -> Result<Self, ConnectionError> {
         use std::os::unix::fs::DirBuilderExt;
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        std::hash::Hash::hash(&target, &mut hasher);
+        std::hash::Hash::hash(&(host, &target), &mut hasher);
         let dir = runtime_dir.join(format!("{:x}", std::hash::Hasher::finish(&hasher)));
         std::fs::DirBuilder::new()
             .recursive(true)
