@@ -110,6 +110,23 @@ fn rolled(lab: &Lab, host: &str, since: u64, boot_id: &str) {
     assert_ne!(lab.boot_id(host), boot_id, "{host} not rebooted");
 }
 
+/// `lab up` (after the machine-wide lab lock, which other lab tests may hold for minutes),
+/// and when the drill itself started.
+fn lab_up(args: &[&str]) -> (Lab, Instant) {
+    let lab = Lab::up(args);
+    eprintln!("lab up in {:.1} s", lab.up_took.as_secs_f64());
+    (lab, Instant::now())
+}
+
+/// `lab down`, which must leave nothing behind; prints how long the drill took.
+fn lab_down(lab: &mut Lab, started: Instant) {
+    eprintln!(
+        "drill took {:.1} s (lab up to lab down)",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(lab.down(), "", "lab down left things behind");
+}
+
 fn boots(lab: &Lab) -> Vec<String> {
     BROKERS.iter().map(|h| lab.boot_id(h)).collect()
 }
@@ -145,7 +162,7 @@ fn drill_health_check_fails_after_host_2() {
     if !running_as_root("drill_health_check_fails_after_host_2") {
         return;
     }
-    let mut lab = Lab::up(&["--outage", "1", "--no-kdc"]);
+    let (mut lab, started) = lab_up(&["--outage", "1", "--no-kdc"]);
     let before = boots(&lab);
     // broker2's next start never rejoins the in-sync replicas.
     run_lab(&["unhealthy", BROKERS[1]]);
@@ -183,7 +200,7 @@ fn drill_health_check_fails_after_host_2() {
         "{recap}"
     );
     lab.assert_one_service_down_at_a_time(&BROKERS);
-    assert_eq!(lab.down(), "", "lab down left things behind");
+    lab_down(&mut lab, started);
 }
 
 /// Drill: the cluster is already unhealthy before the roll. Nothing is stopped; the
@@ -193,7 +210,7 @@ fn drill_cluster_already_unhealthy() {
     if !running_as_root("drill_cluster_already_unhealthy") {
         return;
     }
-    let mut lab = Lab::up(&["--outage", "1", "--no-kdc"]);
+    let (mut lab, started) = lab_up(&["--outage", "1", "--no-kdc"]);
     let before = boots(&lab);
     // broker3 restarted under the unhealthy fault: running, but out of the ISRs.
     run_lab(&["unhealthy", BROKERS[2]]);
@@ -226,7 +243,7 @@ fn drill_cluster_already_unhealthy() {
         "{}",
         show(&out)
     );
-    assert_eq!(lab.down(), "", "lab down left things behind");
+    lab_down(&mut lab, started);
 }
 
 /// Drill: a host never returns from its reboot. The reboot's timeout is honoured, the
@@ -236,7 +253,7 @@ fn drill_host_never_returns_from_reboot() {
     if !running_as_root("drill_host_never_returns_from_reboot") {
         return;
     }
-    let mut lab = Lab::up(&["--outage", "1", "--no-kafka", "--no-kdc"]);
+    let (mut lab, started) = lab_up(&["--outage", "1", "--no-kafka", "--no-kdc"]);
     let before = boots(&lab);
     run_lab(&["hang-reboot", BROKERS[0]]);
     let t0 = now_ms();
@@ -266,7 +283,7 @@ fn drill_host_never_returns_from_reboot() {
     );
     untouched(&lab, BROKERS[1], t0, &before[1], &out);
     untouched(&lab, BROKERS[2], t0, &before[2], &out);
-    assert_eq!(lab.down(), "", "lab down left things behind");
+    lab_down(&mut lab, started);
 }
 
 /// Drill: sshd is killed while a task runs on the host. The host is unreachable, roller
@@ -276,7 +293,7 @@ fn drill_sshd_killed_during_a_task() {
     if !running_as_root("drill_sshd_killed_during_a_task") {
         return;
     }
-    let mut lab = Lab::up(&["--outage", "1", "--no-kafka", "--no-kdc"]);
+    let (mut lab, started) = lab_up(&["--outage", "1", "--no-kafka", "--no-kdc"]);
     let before = boots(&lab);
     let t0 = now_ms();
     let mut args = NO_KAFKA.to_vec();
@@ -309,7 +326,7 @@ fn drill_sshd_killed_during_a_task() {
     );
     untouched(&lab, BROKERS[1], t0, &before[1], &out);
     untouched(&lab, BROKERS[2], t0, &before[2], &out);
-    assert_eq!(lab.down(), "", "lab down left things behind");
+    lab_down(&mut lab, started);
 }
 
 /// Drill: 200 ms latency on one host (every packet it sends waits 200 ms; the lab's
@@ -320,7 +337,7 @@ fn drill_latency_on_one_host() {
     if !running_as_root("drill_latency_on_one_host") {
         return;
     }
-    let mut lab = Lab::up(&["--outage", "1", "--no-kafka", "--no-kdc"]);
+    let (mut lab, started) = lab_up(&["--outage", "1", "--no-kafka", "--no-kdc"]);
     let before = boots(&lab);
     run_lab(&["delay", BROKERS[1], "200ms", "--for", "300"]);
     let t0 = now_ms();
@@ -354,7 +371,7 @@ fn drill_latency_on_one_host() {
         );
         assert!(elapsed["elapsed"].is_u64(), "{line}");
     }
-    assert_eq!(lab.down(), "", "lab down left things behind");
+    lab_down(&mut lab, started);
 }
 
 /// Drill: the link is cut while roller waits for the rebooted host to come back. The wait
@@ -364,7 +381,7 @@ fn drill_link_cut_during_wait_for_connection() {
     if !running_as_root("drill_link_cut_during_wait_for_connection") {
         return;
     }
-    let mut lab = Lab::up(&["--outage", "1", "--no-kafka", "--no-kdc"]);
+    let (mut lab, started) = lab_up(&["--outage", "1", "--no-kafka", "--no-kdc"]);
     let before = boots(&lab);
     let t0 = now_ms();
     let mut args = NO_KAFKA.to_vec();
@@ -406,7 +423,7 @@ fn drill_link_cut_during_wait_for_connection() {
         lab.ssh_ok(BROKERS[0], "cat /proc/sys/kernel/random/boot_id"),
         before[0]
     );
-    assert_eq!(lab.down(), "", "lab down left things behind");
+    lab_down(&mut lab, started);
 }
 
 /// A broken playbook, run by both tools over the local connection.
@@ -553,7 +570,7 @@ fn drill_unknown_host_key() {
     if !running_as_root("drill_unknown_host_key") {
         return;
     }
-    let mut lab = Lab::up(&["--no-kafka", "--no-kdc", "--hosts", "1"]);
+    let (mut lab, started) = lab_up(&["--no-kafka", "--no-kdc", "--hosts", "1"]);
     let scratch = TempDir::new("drill-hostkey");
     let playbook = scratch.path().join("hostname.yml");
     std::fs::write(
@@ -612,7 +629,7 @@ fn drill_unknown_host_key() {
             }
         }
     }
-    assert_eq!(lab.down(), "", "lab down left things behind");
+    lab_down(&mut lab, started);
 }
 
 /// Drill: 20 hosts, forks 20, one host's command hangs. The task's `timeout:` fires on
@@ -624,7 +641,7 @@ fn drill_one_of_twenty_hosts_hangs() {
     if !running_as_root("drill_one_of_twenty_hosts_hangs") {
         return;
     }
-    let mut lab = Lab::up(&["--no-kafka", "--no-kdc"]);
+    let (mut lab, started) = lab_up(&["--no-kafka", "--no-kdc"]);
     let scratch = TempDir::new("drill-twenty");
     let lab_inventory =
         std::fs::read_to_string(repo_root().join("inventories/lab/hosts.yml")).unwrap();
@@ -703,5 +720,5 @@ fn drill_one_of_twenty_hosts_hangs() {
     eprintln!("ansible-playbook: {:.1} s", ansible_took.as_secs_f64());
     assert_eq!(ansible.code, out.code, "{}", show(&ansible));
     assert_eq!(parse(&ansible.stdout).recap, parsed.recap);
-    assert_eq!(lab.down(), "", "lab down left things behind");
+    lab_down(&mut lab, started);
 }
