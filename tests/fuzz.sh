@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Fuzz the playbook loader, the templating and the keytab parser for a bounded time (FUZZ_SECONDS per target,
-# default 30). cargo-fuzz needs nightly's sanitizer flags; RUSTC_BOOTSTRAP lets the
-# machine's stable toolchain accept them.
+# Run every fuzz target in fuzz/ (`cargo fuzz list`: the playbook loader, the templating, the
+# inventory loader, the keytab parser) for a bounded time (FUZZ_SECONDS per target, default 30).
+# cargo-fuzz needs nightly's sanitizer flags; RUSTC_BOOTSTRAP lets the machine's stable
+# toolchain accept them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../fuzz"
 seconds="${FUZZ_SECONDS:-30}"
@@ -9,7 +10,9 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install --locked --quiet cargo-fuzz
 fi
 export RUSTC_BOOTSTRAP=1
-for target in playbook_load template_render keytab_parse; do
+targets="$(cargo fuzz list)"
+[ -n "$targets" ] || { echo "fuzz: no targets" >&2; exit 1; }
+for target in $targets; do
   mkdir -p "corpus/$target" "artifacts/$target"
   # Work on a copy so the committed seed corpus stays small.
   work="$(mktemp -d)"

@@ -15,7 +15,7 @@ use tokio::sync::Mutex;
 
 use super::escalation::Escalation;
 use super::ssh_channel::{Channel, ChannelError};
-use super::ssh_options::{SshTarget, config_text};
+use super::ssh_options::{SshTarget, config_text, known_hosts_policy};
 use super::{Command, Connection, ConnectionError, Output, Secret};
 
 pub struct Ssh {
@@ -28,10 +28,15 @@ pub struct Ssh {
 }
 
 impl Ssh {
-    pub fn new(target: SshTarget, runtime_dir: &std::path::Path) -> Result<Self, ConnectionError> {
+    /// The connection to inventory host HOST; its files go to a directory of its own.
+    pub fn new(
+        host: &str,
+        target: SshTarget,
+        runtime_dir: &std::path::Path,
+    ) -> Result<Self, ConnectionError> {
         use std::os::unix::fs::DirBuilderExt;
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        std::hash::Hash::hash(&target, &mut hasher);
+        std::hash::Hash::hash(&(host, &target), &mut hasher);
         let dir = runtime_dir.join(format!("{:x}", std::hash::Hasher::finish(&hasher)));
         std::fs::DirBuilder::new()
             .recursive(true)
@@ -48,7 +53,7 @@ impl Ssh {
         })
     }
 
-    fn builder(&self) -> Result<SessionBuilder, ConnectionError> {
+    async fn builder(&self) -> Result<SessionBuilder, ConnectionError> {
         let config = self.dir.join("ssh_config");
         std::fs::write(&config, config_text(&self.target)).map_err(|e| {
             ConnectionError::Unreachable(format!("cannot write {}: {e}", config.display()))
@@ -56,11 +61,7 @@ impl Ssh {
         let mut b = SessionBuilder::default();
         b.config_file(&config)
             .control_directory(&self.dir)
-            .known_hosts_check(if self.target.host_key_checking {
-                KnownHosts::Strict
-            } else {
-                KnownHosts::Accept
-            })
+            .known_hosts_check(self.known_hosts(&config).await)
             .connect_timeout(Duration::from_secs(self.target.connect_timeout.max(1)));
         if let Some(user) = &self.target.user {
             b.user(user.clone());
@@ -74,6 +75,32 @@ impl Ssh {
         Ok(b)
     }
 
+    /// The host key policy. The openssh crate always passes one on ssh's command line,
+    /// where it would override the configuration; so it is what Ansible's ssh would use:
+    /// `host_key_checking` off is `StrictHostKeyChecking=no` (Ansible passes it before
+    /// everything else, so it wins), on leaves it to the ssh arguments and the operator's
+    /// ssh configuration, resolved by `ssh -G` over the host's config (`ask` cannot be
+    /// asked in batch mode: strict).
+    async fn known_hosts(&self, config: &std::path::Path) -> KnownHosts {
+        if !self.target.host_key_checking {
+            return KnownHosts::Accept;
+        }
+        let mut cmd = tokio::process::Command::new("ssh");
+        cmd.arg("-G").arg("-F").arg(config);
+        if let Some(user) = &self.target.user {
+            cmd.arg("-l").arg(user);
+        }
+        if let Some(port) = self.target.port {
+            cmd.arg("-p").arg(port.to_string());
+        }
+        cmd.arg("--").arg(&self.target.address);
+        let resolved = match cmd.stdin(std::process::Stdio::null()).output().await {
+            Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+            _ => String::new(),
+        };
+        known_hosts_policy(&resolved)
+    }
+
     /// The live session, connecting (again) if there is none or it died.
     async fn session(&self) -> Result<Arc<Session>, ConnectionError> {
         let mut guard = self.session.lock().await;
@@ -83,7 +110,7 @@ impl Ssh {
             }
             *guard = None;
         }
-        let builder = self.builder()?;
+        let builder = self.builder().await?;
         let session = builder.connect(&self.target.address).await.map_err(|e| {
             // ssh's own words (the innermost error), as Ansible reports them.
             let mut inner: &dyn std::error::Error = &e;

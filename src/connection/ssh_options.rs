@@ -112,9 +112,42 @@ pub fn config_text(t: &SshTarget) -> String {
     out
 }
 
+/// The host key policy in `ssh -G`'s output (the effective `stricthostkeychecking`);
+/// strict when it is missing or `ask` (roller runs ssh in batch mode: nobody to ask).
+pub fn known_hosts_policy(ssh_g: &str) -> openssh::KnownHosts {
+    let value = ssh_g.lines().find_map(|l| {
+        let (k, v) = l.split_once(' ')?;
+        k.eq_ignore_ascii_case("stricthostkeychecking")
+            .then(|| v.trim().to_ascii_lowercase())
+    });
+    match value.as_deref() {
+        Some("no" | "false" | "off") => openssh::KnownHosts::Accept,
+        Some("accept-new") => openssh::KnownHosts::Add,
+        _ => openssh::KnownHosts::Strict,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_key_policy_from_ssh_g() {
+        use openssh::KnownHosts;
+        let policy = |s| format!("{:?}", known_hosts_policy(s));
+        let strict = format!("{:?}", KnownHosts::Strict);
+        assert_eq!(
+            policy("user root\nstricthostkeychecking false\n"),
+            format!("{:?}", KnownHosts::Accept)
+        );
+        assert_eq!(
+            policy("stricthostkeychecking accept-new\n"),
+            format!("{:?}", KnownHosts::Add)
+        );
+        assert_eq!(policy("stricthostkeychecking true\n"), strict);
+        assert_eq!(policy("stricthostkeychecking ask\n"), strict);
+        assert_eq!(policy(""), strict);
+    }
 
     #[test]
     fn common_args_become_config_lines() {

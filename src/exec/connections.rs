@@ -70,7 +70,10 @@ impl Connection for Unsupported {
 pub struct Connections {
     /// Private (0700) directory for control sockets and per-host ssh_config files.
     runtime_dir: PathBuf,
-    ssh: Mutex<HashMap<SshTarget, Arc<Ssh>>>,
+    /// One connection per inventory host (and its settings): two inventory names for the
+    /// same machine get a connection each, so that one's long command never queues the
+    /// other's (Ansible runs them in parallel too).
+    ssh: Mutex<HashMap<(String, SshTarget), Arc<Ssh>>>,
     pub warnings: Mutex<Vec<String>>,
 }
 
@@ -164,13 +167,14 @@ impl Connections {
                     Ok(c) => c,
                     Err(p) => p.into_inner(),
                 };
-                if let Some(c) = cache.get(&target) {
+                let key = (host.to_string(), target);
+                if let Some(c) = cache.get(&key) {
                     return c.clone();
                 }
-                match Ssh::new(target.clone(), &self.runtime_dir) {
+                match Ssh::new(host, key.1.clone(), &self.runtime_dir) {
                     Ok(ssh) => {
                         let ssh = Arc::new(ssh);
-                        cache.insert(target, ssh.clone());
+                        cache.insert(key, ssh.clone());
                         ssh
                     }
                     Err(e) => Arc::new(Unsupported(e.to_string())),

@@ -743,27 +743,19 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Attempt
     let outcome: Result<Map, modules::ModuleError> = match timeout {
         Some(t) => match tokio::time::timeout(t + Duration::from_secs(5), run).await {
             Ok(r) => r,
-            Err(_) => Err(modules::ModuleError::new(format!(
-                "The task action '{}' timed out after {} seconds.",
-                ht.task.action,
-                t.as_secs()
-            ))),
+            Err(_) => return Attempt::Ran(timed_out(t)),
         },
         None => run.await,
     };
     Attempt::Ran(match outcome {
         Ok(r) => r,
         Err(e) => {
+            if let (Some(t), true) = (timeout, e.msg.starts_with("the command timed out")) {
+                return Attempt::Ran(timed_out(t));
+            }
             let mut r = e.result;
             if !e.msg.is_empty() && !r.contains_key(&Key::from("msg")) {
-                let mut msg = e.msg.replace(modules::args::MODULE_NAME, &ht.task.action);
-                if let (Some(t), true) = (timeout, msg.starts_with("the command timed out")) {
-                    msg = format!(
-                        "The task action '{}' timed out after {} seconds.",
-                        ht.task.action,
-                        t.as_secs()
-                    );
-                }
+                let msg = e.msg.replace(modules::args::MODULE_NAME, &ht.task.action);
                 r.insert("msg".into(), Value::Str(msg));
             }
             if e.unreachable {
@@ -788,6 +780,29 @@ async fn execute_once(env: &TaskEnv, ht: &HostTask, ctx: &VarContext) -> Attempt
             r
         }
     })
+}
+
+/// The result of a task that ran past its `timeout:` keyword, as ansible-core 2.19 reports
+/// it (its TaskTimeoutError): failed, not changed, and the period in `timedout`.
+fn timed_out(t: Duration) -> Map {
+    let mut r = Map::new();
+    r.insert("changed".into(), b(false));
+    r.insert(
+        "msg".into(),
+        Value::Str(format!(
+            "Task failed: Timed out after {} second(s).",
+            t.as_secs()
+        )),
+    );
+    let mut detail = Map::new();
+    detail.insert(
+        "frame".into(),
+        Value::Str("Configure `DISPLAY_TRACEBACK` to see a traceback on timeout errors.".into()),
+    );
+    detail.insert("period".into(), Value::Int(t.as_secs() as i64));
+    r.insert("timedout".into(), Value::Map(detail));
+    r.insert("failed".into(), b(true));
+    r
 }
 
 /// The task's privilege escalation, with Ansible's precedence: connection variables
