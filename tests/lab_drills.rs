@@ -78,7 +78,7 @@ fn no_panic(o: &Outcome) {
 
 /// The lab's records of HOST since SINCE (ms): power and service events.
 fn events_since(lab: &Lab, host: &str, since: u64) -> Vec<String> {
-    lab.events(host)
+    lab.changes(host)
         .into_iter()
         .filter(|(at, _, _)| *at >= since)
         .map(|(_, e, d)| format!("{e} {d}").trim().to_string())
@@ -189,16 +189,8 @@ fn drill_health_check_fails_after_host_2() {
         recap.contains("broker2.lab.test") && recap.contains("failed=1"),
         "{recap}"
     );
-    // broker3 took part in the first play (the roll order) only.
-    let broker3 = parse(&out.stdout)
-        .recap
-        .into_iter()
-        .find(|l| l.starts_with("broker3.lab.test"))
-        .unwrap_or_default();
-    assert!(
-        broker3.contains("ok=1 ") && broker3.contains("changed=0") && broker3.contains("failed=0"),
-        "{recap}"
-    );
+    // broker3's batch never started: it ran no task, so it is not in the recap.
+    assert!(!recap.contains("broker3.lab.test"), "{recap}");
     lab.assert_one_service_down_at_a_time(&BROKERS);
     lab_down(&mut lab, started);
 }

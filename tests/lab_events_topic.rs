@@ -16,8 +16,8 @@ use support::{TempDir, repo_root, roller_bin};
 
 const TOPIC: &str = "roller.events";
 
-/// Every message on the topic (the mock auto-creates it with one partition), read from
-/// the beginning until COUNT arrived or 15 s passed.
+/// Every message on the topic (all its partitions; the mock auto-created it), read from
+/// the beginning until COUNT arrived or 30 s passed.
 fn consume(bootstrap: &str, count: usize) -> Vec<(String, String)> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
@@ -25,12 +25,20 @@ fn consume(bootstrap: &str, count: usize) -> Vec<(String, String)> {
         .set("enable.auto.commit", "false")
         .create()
         .unwrap();
-    let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(TOPIC, 0, Offset::Beginning)
+    let metadata = consumer
+        .fetch_metadata(Some(TOPIC), Duration::from_secs(10))
         .unwrap();
+    let mut tpl = TopicPartitionList::new();
+    for t in metadata.topics() {
+        for p in t.partitions() {
+            tpl.add_partition_offset(TOPIC, p.id(), Offset::Beginning)
+                .unwrap();
+        }
+    }
+    assert!(tpl.count() > 0, "the topic has no partitions");
     consumer.assign(&tpl).unwrap();
     let mut got = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let deadline = Instant::now() + Duration::from_secs(30);
     while got.len() < count && Instant::now() < deadline {
         if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
             let text =

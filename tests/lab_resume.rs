@@ -19,25 +19,6 @@ use support::{Outcome, TempDir, isolated_env, repo_root, roller_bin};
 
 const BROKERS: [&str; 3] = ["broker1.lab.test", "broker2.lab.test", "broker3.lab.test"];
 
-/// A host's events without the lab's records of read-only `systemctl is-active` runs
-/// (the test's own checks over SSH).
-fn changes(lab: &Lab, host: &str) -> Vec<(u64, String, String)> {
-    let mut read_only = std::collections::HashSet::new();
-    let events = lab.events(host);
-    for (_, event, detail) in &events {
-        if event == "systemctl-begin" && detail.contains(" is-active ") {
-            read_only.insert(detail.split(' ').next().unwrap_or("").to_string());
-        }
-    }
-    events
-        .into_iter()
-        .filter(|(_, event, detail)| {
-            !(event.starts_with("systemctl-")
-                && read_only.contains(detail.split(' ').next().unwrap_or("")))
-        })
-        .collect()
-}
-
 fn roller(env: &[(String, String)], events: &Path, resume: bool, log: &Path) -> Command {
     // `roller roll`: the bundled playbook from inside the binary (the resume state must be
     // found by its identity). This lab has no Kafka: roller's Kafka checks and the
@@ -142,7 +123,7 @@ fn sigkilled_roll_resumes_and_rolls_every_broker_exactly_once() {
     });
     assert_eq!(lab.service_outages(BROKERS[0]).len(), 1);
     assert!(lab.service_outages(BROKERS[2]).is_empty());
-    let broker1_events = changes(&lab, BROKERS[0]);
+    let broker1_events = lab.changes(BROKERS[0]);
 
     // 2. Resumed, and killed again during broker3's health check after its start.
     let ev2 = scratch.path().join("events2.jsonl");
@@ -209,7 +190,7 @@ fn sigkilled_roll_resumes_and_rolls_every_broker_exactly_once() {
     assert_eq!(updates(&lab, BROKERS[2]), 1);
     lab.assert_one_service_down_at_a_time(&BROKERS);
     assert_eq!(
-        changes(&lab, BROKERS[0]),
+        lab.changes(BROKERS[0]),
         broker1_events,
         "broker1 touched after it completed"
     );

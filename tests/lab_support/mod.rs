@@ -125,6 +125,41 @@ impl Lab {
             .collect()
     }
 
+    /// HOST's events without the lab's records of read-only systemctl runs (`is-active`,
+    /// `is-enabled`, `show`, `status`, `list-*`, `cat`): health checks do not touch a host.
+    pub fn changes(&self, host: &str) -> Vec<(u64, String, String)> {
+        const READ_ONLY: &[&str] = &[
+            "is-active",
+            "is-enabled",
+            "is-failed",
+            "show",
+            "status",
+            "list-units",
+            "list-unit-files",
+            "cat",
+        ];
+        let events = self.events(host);
+        let mut read_only = std::collections::HashSet::new();
+        for (_, event, detail) in &events {
+            let mut words = detail.split_whitespace();
+            let id = words.next().unwrap_or("");
+            if event == "systemctl-begin"
+                && words
+                    .find(|w| !w.starts_with('-'))
+                    .is_some_and(|verb| READ_ONLY.contains(&verb))
+            {
+                read_only.insert(id.to_string());
+            }
+        }
+        events
+            .into_iter()
+            .filter(|(_, event, detail)| {
+                !(event.starts_with("systemctl-")
+                    && read_only.contains(detail.split_whitespace().next().unwrap_or("")))
+            })
+            .collect()
+    }
+
     /// When HOST's Confluent service was down: from each `service-stopped` event to the
     /// next `service-started` (or now, if it never came back), in ms since the epoch.
     pub fn service_outages(&self, host: &str) -> Vec<(u64, u64)> {
