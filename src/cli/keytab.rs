@@ -8,9 +8,9 @@
 
 use clap::{Args, Subcommand};
 
+use super::CliError;
 use super::bundled::Bundled;
 use super::playbook;
-use super::{Cli, CliError, Command, ExitCode};
 
 #[derive(Debug, Args)]
 pub struct KeytabArgs {
@@ -109,20 +109,7 @@ pub fn run(args: &KeytabArgs) -> Result<i32, CliError> {
             doctor_argv(d, &bundled.path("keytab_doctor.yml").to_string_lossy())
         }
     };
-    let parsed = match <Cli as clap::Parser>::try_parse_from(&argv) {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return Ok(if e.use_stderr() { 2 } else { 0 });
-        }
-    };
-    match parsed.command {
-        Command::Playbook(p) => playbook::run(&p),
-        _ => Err(CliError {
-            code: ExitCode::Error,
-            message: "keytab: internal error: not a playbook command line".into(),
-        }),
-    }
+    playbook::run_argv(&argv)
 }
 
 #[cfg(test)]

@@ -446,3 +446,21 @@ fn resume_note(saved: &serde_json::Value, path: &Path) -> String {
         }
     )
 }
+
+/// Runs a `roller playbook ...` command line built by another command (`roller roll`,
+/// `roller keytab`): parsed like the user's own, with the same usage errors and codes.
+pub fn run_argv(argv: &[String]) -> Result<i32, CliError> {
+    let parsed = match <super::Cli as clap::Parser>::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return Ok(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match parsed.command {
+        super::Command::Playbook(p) => run(&p),
+        _ => Err(CliError::error(
+            "internal error: not a playbook command line",
+        )),
+    }
+}

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::bundled::Bundled;
 use super::playbook;
-use super::{Cli, CliError, Command, ExitCode};
+use super::{CliError, ExitCode};
 
 #[derive(Debug, Args)]
 pub struct RollArgs {
@@ -55,18 +55,5 @@ pub fn run(args: &RollArgs) -> Result<i32, CliError> {
     })?;
     let playbook = bundled.path("rolling_update.yml");
     let argv = playbook_argv(args, &playbook.to_string_lossy());
-    let parsed = match <Cli as clap::Parser>::try_parse_from(&argv) {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return Ok(if e.use_stderr() { 2 } else { 0 });
-        }
-    };
-    match parsed.command {
-        Command::Playbook(p) => playbook::run(&p),
-        _ => Err(CliError {
-            code: ExitCode::Error,
-            message: "roll: internal error: not a playbook command line".into(),
-        }),
-    }
+    playbook::run_argv(&argv)
 }
