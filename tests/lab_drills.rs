@@ -57,6 +57,17 @@ fn bundled_roll(extra: &[&str]) -> (Outcome, Duration) {
     (out, started.elapsed())
 }
 
+/// The same, with roller's resume state in STATE_DIR (the drill's own).
+fn bundled_roll_with_state(state_dir: &str, extra: &[&str]) -> (Outcome, Duration) {
+    let started = Instant::now();
+    let out: Outcome = bundled_roll_command(extra)
+        .env("ROLLER_STATE_DIR", state_dir)
+        .output()
+        .unwrap()
+        .into();
+    (out, started.elapsed())
+}
+
 fn show(o: &Outcome) -> String {
     format!(
         "exit {}\n{}\n--- stderr ---\n{}",
@@ -156,18 +167,24 @@ fn live_brokers() -> Vec<i64> {
 }
 
 /// Drill: the health check fails after host 2 of 3. The roll halts at host 2 (exit 2) and
-/// host 3 is never touched. (The `--resume` half of this drill waits for issue 8.)
+/// host 3 is never touched. Once broker 2 is healthy again, `--resume` continues at broker
+/// 2's failed health check (broker 1 is not touched again, broker 2 is not stopped again)
+/// and rolls broker 3: exit 0.
 #[test]
 fn drill_health_check_fails_after_host_2() {
     if !running_as_root("drill_health_check_fails_after_host_2") {
         return;
     }
+    let scratch = TempDir::new("drill-health-resume");
+    let state = scratch.path().join("state");
+    let state = state.to_str().unwrap();
     let (mut lab, started) = lab_up(&["--outage", "1", "--no-kdc"]);
     let before = boots(&lab);
     // broker2's next start never rejoins the in-sync replicas.
     run_lab(&["unhealthy", BROKERS[1]]);
     let t0 = now_ms();
-    let (out, took) = bundled_roll(&["-e", "rolling_update_kafka_healthy_timeout=5"]);
+    let roll_args = ["-e", "rolling_update_kafka_healthy_timeout=5"];
+    let (out, took) = bundled_roll_with_state(state, &roll_args);
     eprintln!("halted after {:.1} s", took.as_secs_f64());
     no_panic(&out);
     assert_eq!(out.code, 2, "{}", show(&out));
@@ -191,6 +208,44 @@ fn drill_health_check_fails_after_host_2() {
     );
     // broker3's batch never started: it ran no task, so it is not in the recap.
     assert!(!recap.contains("broker3.lab.test"), "{recap}");
+
+    // The operator brings broker 2 back in sync, then resumes the same roll.
+    run_lab(&["heal", BROKERS[1], "unhealthy"]);
+    let t1 = now_ms();
+    let broker2_boot = lab.boot_id(BROKERS[1]);
+    let mut resume_args = roll_args.to_vec();
+    resume_args.push("--resume");
+    let (out, took) = bundled_roll_with_state(state, &resume_args);
+    eprintln!("resumed roll: {:.1} s", took.as_secs_f64());
+    no_panic(&out);
+    assert_eq!(out.code, 0, "{}", show(&out));
+    assert!(
+        out.stderr.contains("in flight: broker2.lab.test"),
+        "{}",
+        show(&out)
+    );
+    // broker 1 completed before the halt: nothing happened to it since.
+    assert_eq!(
+        events_since(&lab, BROKERS[0], t1),
+        Vec::<String>::new(),
+        "broker1 touched by the resumed run:\n{}",
+        show(&out)
+    );
+    // broker 2 continued at its health check: neither stopped nor rebooted again.
+    let again = events_since(&lab, BROKERS[1], t1);
+    assert!(
+        !again
+            .iter()
+            .any(|e| e.starts_with("service-stopped") || e.starts_with("boot")),
+        "broker2 rolled again: {again:?}\n{}",
+        show(&out)
+    );
+    assert_eq!(lab.boot_id(BROKERS[1]), broker2_boot);
+    rolled(&lab, BROKERS[2], t1, &before[2]);
+    // Over both runs: one outage and one reboot per broker, one broker down at a time.
+    for host in BROKERS {
+        assert_eq!(lab.service_outages(host).len(), 1, "{host}");
+    }
     lab.assert_one_service_down_at_a_time(&BROKERS);
     lab_down(&mut lab, started);
 }
