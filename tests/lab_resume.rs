@@ -87,6 +87,41 @@ fn nothing_left_of(pid: u32) {
     );
 }
 
+/// The state file the SIGKILLed roller left (issue 9's drill "roller SIGKILLed mid-roll"):
+/// whole JSON, still `running`, broker1 done in the rolling play, broker2 in flight there,
+/// broker3 not reached; its lock is free (a dead roller's flock does not block `--resume`),
+/// and no temporary file of the atomic rewrite is left beside it.
+fn state_file_after_kill(dir: &Path) {
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let json: Vec<&String> = names.iter().filter(|n| n.ends_with(".json")).collect();
+    assert_eq!(json.len(), 1, "state files: {names:?}");
+    assert!(
+        names.iter().all(|n| !n.starts_with('.')),
+        "a temporary state file is left: {names:?}"
+    );
+    let path = dir.join(json[0]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let state: Json = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("the state file does not parse ({e}):\n{text}"));
+    assert_eq!(state["status"], "running", "{text}");
+    let play = state["in_flight"]["play"]
+        .as_u64()
+        .expect("a play in flight");
+    let hosts = state["in_flight"]["hosts"].as_object().unwrap();
+    assert_eq!(hosts.keys().collect::<Vec<_>>(), [BROKERS[1]], "{text}");
+    assert_eq!(
+        state["completed"][play.to_string()],
+        serde_json::json!([BROKERS[0]]),
+        "{text}"
+    );
+    let lock = std::fs::File::open(path.with_extension("lock")).unwrap();
+    assert!(lock.try_lock().is_ok(), "the killed roller's lock is held");
+    drop(lock);
+}
+
 fn boots(lab: &Lab, host: &str) -> usize {
     lab.events(host)
         .iter()
@@ -124,6 +159,7 @@ fn sigkilled_roll_resumes_and_rolls_every_broker_exactly_once() {
     assert_eq!(lab.service_outages(BROKERS[0]).len(), 1);
     assert!(lab.service_outages(BROKERS[2]).is_empty());
     let broker1_events = lab.changes(BROKERS[0]);
+    state_file_after_kill(&scratch.path().join(".roller-state"));
 
     // 2. Resumed, and killed again during broker3's health check after its start.
     let ev2 = scratch.path().join("events2.jsonl");
