@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use lab_support::{Lab, lab_command, run_lab, running_as_root, wait_until};
+use lab_support::{Lab, kadmin, lab_command, run_lab, running_as_root, wait_until};
 use support::conformance::parse;
 use support::{Outcome, TempDir, isolated_env, repo_root, roller_bin, venv};
 
@@ -767,5 +767,142 @@ fn drill_one_of_twenty_hosts_hangs() {
     eprintln!("ansible-playbook: {:.1} s", ansible_took.as_secs_f64());
     assert_eq!(ansible.code, out.code, "{}", show(&ansible));
     assert_eq!(parse(&ansible.stdout).recap, parsed.recap);
+    lab_down(&mut lab, started);
+}
+
+const KEYTAB: &str = "/etc/security/keytabs/kafka_broker.keytab";
+
+/// `roller keytab provision -i <the lab's inventory> EXTRA...`, its state in STATE_DIR.
+fn provision(state_dir: &Path, extra: &[&str]) -> Outcome {
+    let out: Outcome = Command::new(roller_bin())
+        .args(["keytab", "provision", "-i", "inventories/lab/hosts.yml"])
+        .args(extra)
+        .current_dir(repo_root())
+        .env("NO_COLOR", "1")
+        .env("ROLLER_STATE_DIR", state_dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+        .into();
+    no_panic(&out);
+    assert_eq!(out.code, 0, "{}", show(&out));
+    out
+}
+
+/// The recap's `changed=` of HOST.
+fn changed(out: &Outcome, host: &str) -> u32 {
+    parse(&out.stdout)
+        .recap
+        .iter()
+        .find(|l| l.starts_with(host))
+        .and_then(|l| {
+            l.split_whitespace()
+                .find_map(|w| w.strip_prefix("changed="))
+        })
+        .unwrap_or_else(|| panic!("{host} not in the recap:\n{}", show(out)))
+        .parse()
+        .unwrap()
+}
+
+/// The keytab's kvnos as `klist -k` on the host lists them (one entry per enctype).
+fn klist_kvnos(lab: &Lab, host: &str) -> Vec<u32> {
+    let mut kvnos: Vec<u32> = lab
+        .ssh_ok(host, &format!("klist -k {KEYTAB}"))
+        .lines()
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    kvnos.dedup();
+    kvnos
+}
+
+/// `inode mtime(ns) owner group mode sha256` of the keytab on HOST.
+fn keytab_file(lab: &Lab, host: &str) -> String {
+    lab.ssh_ok(
+        host,
+        &format!("echo $(stat -c '%i %.9Y %U %G %a' {KEYTAB}) $(sha256sum < {KEYTAB})"),
+    )
+}
+
+fn kinit_works(lab: &Lab, host: &str) -> bool {
+    lab.ssh(
+        host,
+        &format!(
+            "sudo -u cp-kafka env KRB5CCNAME=MEMORY:t kinit -k -t {KEYTAB} kafka/{host}@LAB.TEST"
+        ),
+    )
+    .status
+    .success()
+}
+
+/// Drills: keytab provisioning run twice, then a stale keytab twice over (the principal
+/// re-created at the KDC: same kvno, other keys; then its key changed: a newer kvno). One
+/// lab with one broker and the KDC for all of it (each step leaves the keytab right).
+/// Second run: changed=0, kvno unchanged (klist -k), the file untouched, kinit works.
+/// Stale: `--check` names it and leaves the file as it is (inode, mtime, content); the run
+/// replaces it and kinit works again.
+#[test]
+fn drill_keytab_run_twice_and_stale() {
+    if !running_as_root("drill_keytab_run_twice_and_stale") {
+        return;
+    }
+    let scratch = TempDir::new("drill-keytab");
+    let state = scratch.path();
+    let (mut lab, started) = lab_up(&["--no-kafka", "--hosts", "1"]);
+    let host = BROKERS[0];
+    let principal = format!("kafka/{host}@LAB.TEST");
+
+    // Run twice.
+    let first = provision(state, &[]);
+    assert_eq!(changed(&first, host), 2, "{}", show(&first));
+    let kvnos = klist_kvnos(&lab, host);
+    let file = keytab_file(&lab, host);
+    assert!(!kvnos.is_empty() && kinit_works(&lab, host), "{kvnos:?}");
+    let t = Instant::now();
+    let second = provision(state, &[]);
+    eprintln!(
+        "second run: changed={} in {:.2} s",
+        changed(&second, host),
+        t.elapsed().as_secs_f64()
+    );
+    assert_eq!(changed(&second, host), 0, "{}", show(&second));
+    assert_eq!(klist_kvnos(&lab, host), kvnos, "kvno changed");
+    assert_eq!(keytab_file(&lab, host), file, "the keytab was rewritten");
+    assert!(kinit_works(&lab, host), "kinit after the second run");
+
+    // Stale, twice: (KDC change, the reason roller must give).
+    let kvno = kvnos[0];
+    let cases = [
+        (
+            format!("delprinc -force {principal}\naddprinc -randkey {principal}"),
+            format!("keys differ from the KDC's at kvno {kvno} (principal re-created?)"),
+        ),
+        (
+            format!("cpw -randkey {principal}"),
+            format!("kvno {kvno} vs KDC {}", kvno + 1),
+        ),
+    ];
+    for (behind_our_back, reason) in cases {
+        for query in behind_our_back.lines() {
+            kadmin(query);
+        }
+        assert!(!kinit_works(&lab, host), "kinit with a stale keytab worked");
+        let stale = keytab_file(&lab, host);
+        let check = provision(state, &["--check"]);
+        let announced = format!("would replace {host}:{KEYTAB} ({reason})");
+        assert!(check.stdout.contains(&announced), "{}", show(&check));
+        assert_eq!(keytab_file(&lab, host), stale, "--check touched the keytab");
+        let t = Instant::now();
+        let fix = provision(state, &["-v"]);
+        eprintln!(
+            "stale keytab ({reason}): --check announced it, replaced in {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
+        assert_eq!(changed(&fix, host), 1, "{}", show(&fix));
+        assert!(fix.stdout.contains(&reason), "{}", show(&fix));
+        assert_ne!(keytab_file(&lab, host), stale);
+        assert!(kinit_works(&lab, host), "kinit after the replacement");
+    }
+    assert_eq!(klist_kvnos(&lab, host), [kvno + 1]);
+    assert_eq!(changed(&provision(state, &[]), host), 0);
     lab_down(&mut lab, started);
 }

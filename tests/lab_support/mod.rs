@@ -224,6 +224,26 @@ impl Drop for Lab {
     }
 }
 
+/// kadmin on the jumphost as the lab's admin with its keytab (a test's own view of the
+/// KDC, behind roller's back): QUERY's stdout; panics when kadmin reports an error.
+pub fn kadmin(query: &str) -> String {
+    let kdc = lab_dir().join("kdc");
+    let out = Command::new("kadmin")
+        .env("KRB5_CONFIG", kdc.join("krb5.conf"))
+        .args(["-p", "lab/admin@LAB.TEST", "-k", "-t"])
+        .arg(kdc.join("admin.keytab"))
+        .args(["-s", "127.0.0.1:17749", "-q", query])
+        .output()
+        .expect("run kadmin");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("No policy specified"))
+        .collect();
+    assert!(errors.is_empty(), "kadmin -q {query:?} failed: {stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 pub fn read_trimmed(path: &Path) -> String {
     std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
