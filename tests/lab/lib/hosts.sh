@@ -55,7 +55,8 @@ UNIT
 
 host_files() { # FQDN SHORT ADDRESS GROUP
   local d; d="$(host_dir "$1")"
-  mkdir -p "$d"/{etc-systemd-system/multi-user.target.wants,keytabs,var-log,state,faults,srv}
+  mkdir -p "$d"/{etc-systemd-system/multi-user.target.wants,keytabs,var-log,state,faults,srv,tmp}
+  chmod 1777 "$d/tmp"
   apt_host_files "$d"
   rpm_host_files "$d"
   echo "$1" >"$d/fqdn"
