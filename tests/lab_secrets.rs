@@ -513,22 +513,24 @@ fn no_secret_in_argv_output_reports_or_temp_files() {
         ],
         None,
     );
-    let (play, play_reports) = run_roller(
-        dir,
+    let play_args = [
         "playbook",
-        &[
-            "playbook",
-            "-i",
-            "inventories/lab/hosts.yml",
-            "-i",
-            as_labop.to_str().unwrap(),
-            playbook.to_str().unwrap(),
-            "-e",
-            &extra_vars,
-            "-K",
-        ],
-        Some(&format!("{become_pw}\n")),
-    );
+        "-i",
+        "inventories/lab/hosts.yml",
+        "-i",
+        as_labop.to_str().unwrap(),
+        playbook.to_str().unwrap(),
+        "-e",
+        &extra_vars,
+        "-K",
+    ];
+    let typed = format!("{become_pw}\n");
+    // First a preview with --diff while /srv/secret.txt does not exist: copy's diff would
+    // show the content, no_log must hide it.
+    let mut preview_args = play_args.to_vec();
+    preview_args.extend(["--check", "--diff"]);
+    let (preview, preview_reports) = run_roller(dir, "preview", &preview_args, Some(&typed));
+    let (play, play_reports) = run_roller(dir, "playbook", &play_args, Some(&typed));
     let runs_took = runs_started.elapsed();
     // The SSH masters of the runs close, their remote shells clean up.
     std::thread::sleep(Duration::from_millis(500));
@@ -543,6 +545,7 @@ fn no_secret_in_argv_output_reports_or_temp_files() {
         provision.stdout, provision.stderr
     );
     assert_eq!(play.code, 0, "{}\n{}", play.stdout, play.stderr);
+    assert_eq!(preview.code, 0, "{}\n{}", preview.stdout, preview.stderr);
     assert!(play.stdout.contains("censored"), "{}", play.stdout);
     let stored = lab.ssh_ok(HOST, "cat /srv/secret.txt; stat -c %a /srv/secret.txt");
     assert_eq!(stored, format!("{app}\n600"));
@@ -597,6 +600,8 @@ fn no_secret_in_argv_output_reports_or_temp_files() {
             "provision stderr".into(),
             provision.stderr.clone().into_bytes(),
         ),
+        ("preview stdout".into(), preview.stdout.clone().into_bytes()),
+        ("preview stderr".into(), preview.stderr.clone().into_bytes()),
         ("playbook stdout".into(), play.stdout.clone().into_bytes()),
         ("playbook stderr".into(), play.stderr.clone().into_bytes()),
     ];
@@ -604,6 +609,7 @@ fn no_secret_in_argv_output_reports_or_temp_files() {
     assert!(!state_files.is_empty(), "no resume state written");
     for path in provision_reports
         .iter()
+        .chain(&preview_reports)
         .chain(&play_reports)
         .chain(&state_files)
     {

@@ -755,7 +755,10 @@ impl<'a> PlayRun<'a> {
                 }
             }
         }
+        // A no_log result shows no diff (it would print what no_log hides, e.g. copy's
+        // content), as Ansible's callbacks get the censored result.
         if let Some(d) = outcome.result.get(&Key::from("diff"))
+            && !crate::output::report_result::is_no_log(&outcome.result)
             && (self.run.opts.diff
                 || task
                     .and_then(|t| t.chain.get("diff"))
