@@ -1,7 +1,9 @@
 //! Issue 9, "Secrets": roller handles an admin password (Kerberos keytab provisioning with
 //! the lab KDC's admin password, and a principal created with it from a playbook), a
-//! become password (`-K`, read from stdin without a terminal) and a `no_log: true` secret
-//! (copied to a file, fed to a command on stdin, debugged), and none of them may show:
+//! become password (`ansible_become_password` templated from a vars file in a `--check
+//! --diff` preview, then `-K`, read from stdin without a terminal) and a `no_log: true`
+//! secret (copied to a file, fed to a command on stdin, debugged), and none of them may
+//! show:
 //!
 //! - in any process's argv or environment on the machine while roller runs (a sampler
 //!   reads `/proc/*/cmdline` and `/proc/*/environ` every 20 ms; the lab hosts' processes
@@ -455,7 +457,8 @@ fn no_secret_in_argv_output_reports_or_temp_files() {
     std::fs::write(
         &vars,
         format!(
-            "app_secret: \"{app}\"\nadmin_password: \"{admin}\"\nkerberos:\n  realm: LAB.TEST\n\
+            "app_secret: \"{app}\"\nadmin_password: \"{admin}\"\nbecome_secret: \"{become_pw}\"\n\
+             kerberos:\n  realm: LAB.TEST\n\
              \x20 kdc_hostname: \"{}\"\n  admin_hostname: \"{}\"\n  kadmin_principal: lab/admin@LAB.TEST\n\
              \x20 kadmin_password: \"{{{{ admin_password }}}}\"\n  kadmin_krb5_config: {}\n",
             inventory_value(&inventory, "kdc_hostname"),
@@ -471,6 +474,16 @@ fn no_secret_in_argv_output_reports_or_temp_files() {
     std::fs::write(
         &as_labop,
         format!("all:\n  hosts:\n    {HOST}:\n      ansible_user: labop\n"),
+    )
+    .unwrap();
+    // The same login with its become password from a (templated) inventory variable.
+    let as_labop_with_password = dir.join("labop-password.yml");
+    std::fs::write(
+        &as_labop_with_password,
+        format!(
+            "all:\n  hosts:\n    {HOST}:\n      ansible_user: labop\n\
+             \x20     ansible_become_password: \"{{{{ become_secret }}}}\"\n"
+        ),
     )
     .unwrap();
     let extra_vars = format!("@{}", vars.display());
@@ -526,10 +539,12 @@ fn no_secret_in_argv_output_reports_or_temp_files() {
     ];
     let typed = format!("{become_pw}\n");
     // First a preview with --diff while /srv/secret.txt does not exist: copy's diff would
-    // show the content, no_log must hide it.
-    let mut preview_args = play_args.to_vec();
+    // show the content, no_log must hide it. Its become password comes from the
+    // inventory's ansible_become_password, the real run's from -K.
+    let mut preview_args = play_args[..8].to_vec();
+    preview_args[4] = as_labop_with_password.to_str().unwrap();
     preview_args.extend(["--check", "--diff"]);
-    let (preview, preview_reports) = run_roller(dir, "preview", &preview_args, Some(&typed));
+    let (preview, preview_reports) = run_roller(dir, "preview", &preview_args, None);
     let (play, play_reports) = run_roller(dir, "playbook", &play_args, Some(&typed));
     let runs_took = runs_started.elapsed();
     // The SSH masters of the runs close, their remote shells clean up.
