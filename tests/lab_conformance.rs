@@ -106,6 +106,9 @@ fn env(scratch: &Path) -> Vec<(String, String)> {
             ("NO_COLOR", "1"),
             ("ANSIBLE_STDOUT_CALLBACK", "default"),
             ("ANSIBLE_RETRY_FILES_ENABLED", "False"),
+            // Fewer round trips per task for the reference run; module results do not
+            // depend on it.
+            ("ANSIBLE_PIPELINING", "True"),
         ],
     )
 }
@@ -137,49 +140,40 @@ fn run(tool: Tool, book: &Book, env: &[(String, String)]) -> Outcome {
 /// What a playbook left on the hosts, per host: one line per /srv entry, then the unit's
 /// state and the OS updates that ran.
 fn host_state(lab: &Lab) -> BTreeMap<String, Vec<String>> {
-    HOSTS
-        .iter()
-        .map(|host| {
-            let dir = lab.host_dir(host);
-            let mut lines = Vec::new();
-            tree(&dir.join("srv"), Path::new(""), &mut lines);
-            let units = lab.ssh(
-                host,
-                "for u in confluent-server; do echo $u $(systemctl is-active $u) $(systemctl is-enabled $u); done",
-            );
-            lines.push(format!(
-                "units: {}",
-                String::from_utf8_lossy(&units.stdout).trim()
-            ));
-            let updates = std::fs::read_to_string(dir.join("state/os-updates.log"))
-                .unwrap_or_default()
-                .lines()
-                .count();
-            lines.push(format!("os updates run: {updates}"));
-            // The lab's packages (tests/lab/lib/apt.sh) and what they installed.
-            let packages = lab.ssh(
-                host,
-                "dpkg-query -W -f='${Package} ${Version} ${Status}\\n' 'lab-*' 2>/dev/null; \
-                 for f in /srv/lab-pkg/*; do [ -e \"$f\" ] && echo \"$f: $(cat \"$f\")\"; done; true",
-            );
-            lines.extend(
-                String::from_utf8_lossy(&packages.stdout)
-                    .lines()
-                    .map(|l| format!("package: {l}")),
-            );
-            // The lab's rpm packages (tests/lab/lib/rpm.sh) in the host's own rpm database.
-            let rpms = lab.ssh(
-                host,
-                "rpm -qa --qf '%{NAME} %{VERSION}-%{RELEASE}.%{ARCH}\\n' 'lab-rpm-*' 2>&1 | sort",
-            );
-            lines.extend(
-                String::from_utf8_lossy(&rpms.stdout)
-                    .lines()
-                    .map(|l| format!("rpm: {l}")),
-            );
-            (host.to_string(), lines)
-        })
-        .collect()
+    // The hosts at once, each over one SSH session: a state is taken after every playbook.
+    std::thread::scope(|s| {
+        let readers: Vec<_> = HOSTS
+            .iter()
+            .map(|host| s.spawn(move || (host.to_string(), one_host_state(lab, host))))
+            .collect();
+        readers.into_iter().map(|r| r.join().unwrap()).collect()
+    })
+}
+
+fn one_host_state(lab: &Lab, host: &str) -> Vec<String> {
+    let dir = lab.host_dir(host);
+    let mut lines = Vec::new();
+    tree(&dir.join("srv"), Path::new(""), &mut lines);
+    let updates = std::fs::read_to_string(dir.join("state/os-updates.log"))
+        .unwrap_or_default()
+        .lines()
+        .count();
+    // The unit's state, the lab's packages (tests/lab/lib/apt.sh) and what they installed,
+    // the lab's rpm packages (tests/lab/lib/rpm.sh) in the host's own rpm database.
+    let remote = lab.ssh(
+        host,
+        "for u in confluent-server; do echo \"units: $u $(systemctl is-active $u) $(systemctl is-enabled $u)\"; done; \
+         dpkg-query -W -f='package: ${Package} ${Version} ${Status}\\n' 'lab-*' 2>/dev/null; \
+         for f in /srv/lab-pkg/*; do [ -e \"$f\" ] && echo \"package: $f: $(cat \"$f\")\"; done; \
+         rpm -qa --qf 'rpm: %{NAME} %{VERSION}-%{RELEASE}.%{ARCH}\\n' 'lab-rpm-*' 2>&1 | sed '/^rpm: /!s/^/rpm: /' | sort; true",
+    );
+    lines.extend(
+        String::from_utf8_lossy(&remote.stdout)
+            .lines()
+            .map(String::from),
+    );
+    lines.push(format!("os updates run: {updates}"));
+    lines
 }
 
 fn tree(root: &Path, rel: &Path, out: &mut Vec<String>) {
@@ -221,11 +215,14 @@ fn run_all(
     env: &[(String, String)],
 ) -> Vec<(Outcome, BTreeMap<String, Vec<String>>)> {
     let mut lab = Lab::up(&["--no-kafka", "--outage", "1"]);
+    let started = std::time::Instant::now();
     let mut state = host_state(&lab);
     let results = books
         .iter()
         .map(|b| {
+            let t = std::time::Instant::now();
             let mut outcome = run(tool, b, env);
+            eprintln!("{tool:?} {}: {:.1} s", b.name, t.elapsed().as_secs_f64());
             // For whoever investigates a difference: what the hosts went through (power,
             // services), kept with the output (stderr is not compared).
             for h in HOSTS {
@@ -246,6 +243,11 @@ fn run_all(
             (outcome, after)
         })
         .collect();
+    eprintln!(
+        "{tool:?}: {} playbooks in {:.1} s",
+        books.len(),
+        started.elapsed().as_secs_f64()
+    );
     let leftovers = lab.down();
     assert!(leftovers.is_empty(), "the lab left: {leftovers}");
     results

@@ -1,7 +1,9 @@
 //! The bundled rolling update rolls the leader last: over the lab's zookeeper hosts, a
 //! real ZooKeeper ensemble (Debian's zookeeper, tests/lab/host/service), roller asks each
 //! server `srvr` and moves the leader to the end. The leader is first moved away from the
-//! last inventory host, so that the inventory order alone cannot pass the test.
+//! last inventory host, so that the inventory order alone cannot pass the test. Over the
+//! brokers, the active controller (the Metadata response's ControllerId, which librdkafka's
+//! mock always gives as broker 0: `lab up --active-controller 2` makes broker 2's id 0).
 
 mod lab_support;
 mod support;
@@ -105,5 +107,49 @@ fn the_zookeeper_leader_is_rolled_last() {
     assert_eq!(order, expected, "{stdout}");
     // Check mode: the servers still run as before (none stopped by the preview).
     assert_eq!(leader(&lab), Some(expected_last));
+    assert_eq!(lab.down(), "", "lab down left things behind");
+}
+
+#[test]
+fn the_active_controller_is_rolled_last() {
+    if !running_as_root("the_active_controller_is_rolled_last") {
+        return;
+    }
+    let mut lab = Lab::up(&["--active-controller", "2", "--no-kdc", "--outage", "1"]);
+    let brokers = ["broker1.lab.test", "broker2.lab.test", "broker3.lab.test"];
+    let out = Command::new(roller_bin())
+        .args(["roll", "-i", "inventories/lab/hosts.yml", "kafka_broker"])
+        .args([
+            "-e",
+            "rolling_update_command='/sbin/huk-server-update --batch --force --no-reboot'",
+        ])
+        .current_dir(repo_root())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(
+            "roll order: broker1.lab.test, broker3.lab.test, broker2.lab.test: \
+             broker2.lab.test (broker 0) is the active controller: rolled last"
+        ),
+        "{stdout}"
+    );
+    // What the hosts went through, from the lab's records: each broker's service went
+    // down once, one at a time, the controller's last.
+    let outages: Vec<(u64, u64)> = brokers
+        .iter()
+        .map(|h| {
+            let o = lab.service_outages(h);
+            assert_eq!(o.len(), 1, "{h} stopped once: {o:?}");
+            o[0]
+        })
+        .collect();
+    lab.assert_one_service_down_at_a_time(&brokers);
+    assert!(
+        outages[0].1 < outages[2].0 && outages[2].1 < outages[1].0,
+        "stopped in the order broker1, broker3, broker2: {outages:?}"
+    );
     assert_eq!(lab.down(), "", "lab down left things behind");
 }

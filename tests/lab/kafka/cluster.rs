@@ -7,8 +7,9 @@
 //! broker out of sync is down (absent from metadata's broker list, its port closed), since
 //! the mock cannot list it as a live broker outside the ISR. See docs/lab.md.
 
+use rdkafka::ClientConfig;
 use rdkafka::mocking::MockCluster;
-use rdkafka::producer::DefaultProducerContext;
+use rdkafka::producer::{BaseProducer, DefaultProducerContext, Producer};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -40,16 +41,28 @@ pub struct Cluster {
     partitions: Vec<Partition>,
     catch_up: Duration,
     state_file: PathBuf,
+    bootstrap_servers: String,
 }
 
 impl Cluster {
-    pub fn start(brokers: i32, catch_up: Duration, state_file: PathBuf) -> Result<Cluster, String> {
-        let mock = MockCluster::new(brokers).map_err(|e| format!("mock cluster: {e}"))?;
+    /// A cluster of brokers with these ids. librdkafka's mock always names broker 0 as the
+    /// active controller (its Metadata ControllerId), so a lab that wants a controller among
+    /// its brokers gives one of them id 0.
+    pub fn start(ids: &[i32], catch_up: Duration, state_file: PathBuf) -> Result<Cluster, String> {
+        let mock = mock_with_ids(ids)?;
+        let brokers = ids.len() as i32;
         let replication = brokers.min(3);
         mock.create_topic(TOPIC, PARTITIONS, replication)
             .map_err(|e| format!("create topic: {e}"))?;
         // The mock assigns replicas itself; read them back the way a client sees them.
         let seen = crate::metadata::fetch(&mock.bootstrap_servers())?;
+        // The mock's own list still names brokers it was told to remove.
+        let bootstrap_servers = seen
+            .brokers()
+            .iter()
+            .map(|b| format!("{}:{}", b.host(), b.port()))
+            .collect::<Vec<_>>()
+            .join(",");
         let topic = seen
             .topics()
             .iter()
@@ -66,10 +79,11 @@ impl Cluster {
             .collect();
         let mut cluster = Cluster {
             mock,
-            brokers: (1..=brokers).map(|id| (id, BrokerState::InSync)).collect(),
+            brokers: ids.iter().map(|id| (*id, BrokerState::InSync)).collect(),
             partitions,
             catch_up,
             state_file,
+            bootstrap_servers,
         };
         // Preferred leaders, as after a clean start of Kafka.
         for i in 0..cluster.partitions.len() {
@@ -81,7 +95,7 @@ impl Cluster {
     }
 
     pub fn bootstrap_servers(&self) -> String {
-        self.mock.bootstrap_servers()
+        self.bootstrap_servers.clone()
     }
 
     /// Applies one control command and says what became of the broker.
@@ -233,4 +247,39 @@ impl Cluster {
         std::fs::write(&tmp, format!("{state:#}\n")).map_err(|e| e.to_string())?;
         std::fs::rename(&tmp, &self.state_file).map_err(|e| e.to_string())
     }
+}
+
+/// librdkafka's mock cluster with brokers named IDS: the mock starts with brokers 1..N,
+/// then the ids it lacks are added and the ones not asked for decommissioned. The client
+/// that owns the mock lives as long as the process (the lab's Kafka is the whole process).
+fn mock_with_ids(ids: &[i32]) -> Result<MockCluster<'static, DefaultProducerContext>, String> {
+    let n = ids.len() as i32;
+    let owner: BaseProducer = ClientConfig::new()
+        .set("test.mock.num.brokers", n.to_string())
+        .set("log_level", "0")
+        .create()
+        .map_err(|e| format!("mock cluster: {e}"))?;
+    let owner: &'static BaseProducer = Box::leak(Box::new(owner));
+    let mock = owner
+        .client()
+        .mock_cluster()
+        .ok_or("mock cluster: the client has none")?;
+    // SAFETY: the pointer is the mock cluster of a client that is never dropped.
+    let raw =
+        unsafe { rdkafka::bindings::rd_kafka_handle_mock_cluster(owner.client().native_ptr()) };
+    for id in ids.iter().filter(|id| !(1..=n).contains(*id)) {
+        // SAFETY: as above; the call only queues a command to the mock's own thread.
+        let err = unsafe { rdkafka::bindings::rd_kafka_mock_broker_add(raw, *id) };
+        if err != rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+            return Err(format!("mock cluster: cannot add broker {id}: {err:?}"));
+        }
+    }
+    for id in (1..=n).filter(|id| !ids.contains(id)) {
+        // SAFETY: as above.
+        let err = unsafe { rdkafka::bindings::rd_kafka_mock_broker_decommission(raw, id) };
+        if err != rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+            return Err(format!("mock cluster: cannot remove broker {id}: {err:?}"));
+        }
+    }
+    Ok(mock)
 }

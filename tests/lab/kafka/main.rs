@@ -1,10 +1,11 @@
 //! roller-lab-kafka: the lab's Kafka cluster (dev-only, built with `--features lab`).
 //!
-//!   roller-lab-kafka serve --brokers N --dir DIR [--catch-up-ms MS]
+//!   roller-lab-kafka serve --brokers N|--broker-ids ID,... --dir DIR [--catch-up-ms MS]
 //!   roller-lab-kafka ctl SOCKET start|stop|heal BROKER [unhealthy]
 //!   roller-lab-kafka metadata BOOTSTRAP_SERVERS
 //!
-//! `serve` runs librdkafka's mock cluster with brokers 1..N on loopback, writes
+//! `serve` runs librdkafka's mock cluster with brokers 1..N (or the ids given; the mock's
+//! active controller is always broker 0) on loopback, writes
 //! DIR/bootstrap and answers control commands on DIR/control.sock; the lab hosts'
 //! confluent-server units send them. `metadata` prints what a Kafka client sees.
 //! How broker state shows in metadata, and where the mock falls short: docs/lab.md.
@@ -40,14 +41,24 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: &[String]) -> Result<(), String> {
-    let mut brokers = 3;
+    let mut ids: Vec<i32> = (1..=3).collect();
     let mut dir = None;
     let mut catch_up = Duration::from_millis(1000);
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let value = it.next().ok_or(format!("{flag} needs a value"))?;
         match flag.as_str() {
-            "--brokers" => brokers = value.parse().map_err(|_| "--brokers takes a number")?,
+            "--brokers" => {
+                let n: i32 = value.parse().map_err(|_| "--brokers takes a number")?;
+                ids = (1..=n).collect();
+            }
+            "--broker-ids" => {
+                ids = value
+                    .split(',')
+                    .map(|id| id.trim().parse())
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| "--broker-ids takes numbers separated by commas")?;
+            }
             "--dir" => dir = Some(PathBuf::from(value)),
             "--catch-up-ms" => {
                 catch_up = Duration::from_millis(
@@ -58,6 +69,6 @@ fn serve(args: &[String]) -> Result<(), String> {
         }
     }
     let dir = dir.ok_or("--dir is required")?;
-    let cluster = cluster::Cluster::start(brokers, catch_up, dir.join("state.json"))?;
+    let cluster = cluster::Cluster::start(&ids, catch_up, dir.join("state.json"))?;
     control::serve(&dir, cluster)
 }

@@ -7,6 +7,12 @@
 broker_addr() { # I
   if [ "$1" -le 9 ]; then echo "$lab_net_prefix.$((10 + $1))"; else echo "$lab_net_prefix.$((30 + $1))"; fi
 }
+# Broker N's broker.id: N, except for the broker chosen with `lab up --active-controller`,
+# which gets id 0, the id librdkafka's mock always names as the active controller.
+broker_id_of() { # N
+  if [ "$(lab_setting active-controller "")" = "$1" ]; then echo 0; else echo "$1"; fi
+}
+
 hosts_plan() { # N [zookeeper|kafka_controller]
   local i
   for i in $(seq "$1"); do
@@ -65,7 +71,7 @@ host_files() { # FQDN SHORT ADDRESS GROUP
   echo "$4" >"$d/group"
   local unit
   case "$4" in
-    kafka_broker) unit=confluent-server; echo "${2#b}" >"$d/broker_id" ;;
+    kafka_broker) unit=confluent-server; broker_id_of "${2#b}" >"$d/broker_id" ;;
     zookeeper) unit=confluent-zookeeper ;;
     kafka_controller) unit=confluent-kcontroller ;;
   esac

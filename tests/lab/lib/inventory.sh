@@ -21,7 +21,7 @@ inventory_group() { # GROUP SERVICE_VAR SERVICE_NAME
     printf '        %s:\n          ansible_host: %s\n' "$fqdn" "$addr"
     case "$group" in
       kafka_broker)
-        printf '          broker_id: %s\n' "${short#b}"
+        printf '          broker_id: %s\n' "$(cat "$(host_dir "$fqdn")/broker_id")"
         printf '          kafka_broker_kerberos_principal: kafka/%s@%s\n' "$fqdn" "$lab_realm"
         printf '          kafka_broker_kerberos_keytab_path: /etc/security/keytabs/kafka_broker.keytab\n'
         ;;

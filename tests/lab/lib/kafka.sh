@@ -13,12 +13,15 @@ kafka_build() {
   (cd "$lab_repo" && cargo build --quiet --features lab --bin roller-lab-kafka)
 }
 
-kafka_up() { # BROKER_COUNT
-  local d="$lab_dir/kafka" bin="${LAB_KAFKA_BIN:-$(kafka_bin_built)}"
+kafka_up() { # one mock broker per broker host, with the host's broker.id
+  local d="$lab_dir/kafka" bin="${LAB_KAFKA_BIN:-$(kafka_bin_built)}" ids="" h
+  for h in $(lab_hosts); do
+    [ -s "$(host_dir "$h")/broker_id" ] && ids="$ids${ids:+,}$(cat "$(host_dir "$h")/broker_id")"
+  done
   mkdir -p "$d"
   # A copy, so that rebuilding roller never pulls the binary from under a running lab.
   cp "$bin" "$d/roller-lab-kafka"
-  setsid "$d/roller-lab-kafka" serve --brokers "$1" --dir "$d" \
+  setsid "$d/roller-lab-kafka" serve --broker-ids "$ids" --dir "$d" \
     --catch-up-ms "$(lab_setting kafka-catch-up-ms 1000)" </dev/null 7>&- >>"$d/kafka.log" 2>&1 &
   echo $! >"$d/pid"
 }
