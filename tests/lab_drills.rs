@@ -388,8 +388,11 @@ fn drill_latency_on_one_host() {
     let before = boots(&lab);
     run_lab(&["delay", BROKERS[1], "200ms", "--for", "300"]);
     let t0 = now_ms();
+    let scratch = TempDir::new("drill-latency");
+    let metrics = scratch.path().join("roll.prom");
+    let metrics_arg = format!("--metrics-file={}", metrics.display());
     let mut args = NO_KAFKA.to_vec();
-    args.push("-v");
+    args.extend(["-v", &metrics_arg]);
     let (out, took) = bundled_roll(&args);
     eprintln!("roll with 200 ms on broker2: {:.1} s", took.as_secs_f64());
     no_panic(&out);
@@ -417,6 +420,18 @@ fn drill_latency_on_one_host() {
             elapsed["elapsed"]
         );
         assert!(elapsed["elapsed"].is_u64(), "{line}");
+    }
+    // The per-host timings roller reports: each host's wall time in the metrics file.
+    let text = std::fs::read_to_string(&metrics).expect("the metrics file");
+    for host in BROKERS {
+        let prefix = format!("roller_host_duration_seconds{{host=\"{host}\"}} ");
+        let seconds: f64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no duration for {host} in the metrics:\n{text}"));
+        eprintln!("{host}: {seconds:.1} s in roller's metrics");
+        assert!(seconds > 0.0, "{host}: {seconds}");
     }
     lab_down(&mut lab, started);
 }
