@@ -75,6 +75,8 @@ pub struct Connections {
     /// other's (Ansible runs them in parallel too).
     ssh: Mutex<HashMap<(String, SshTarget), Arc<Ssh>>>,
     pub warnings: Mutex<Vec<String>>,
+    /// Connections being opened ahead of their first task (`warm_up`).
+    warming: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 impl Default for Connections {
@@ -89,6 +91,17 @@ impl Connections {
             runtime_dir: std::env::temp_dir().join(format!("roller-{}", std::process::id())),
             ssh: Mutex::new(HashMap::new()),
             warnings: Mutex::new(Vec::new()),
+            warming: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Open `conn` in the background, ahead of its first task (see `Connection::warm_up`);
+    /// `close` stops it if it is still connecting.
+    pub fn warm_up(&self, conn: Arc<dyn Connection>) {
+        let task = tokio::spawn(async move { conn.warm_up().await });
+        if let Ok(mut w) = self.warming.lock() {
+            w.retain(|t| !t.is_finished());
+            w.push(task.abort_handle());
         }
     }
 
@@ -186,6 +199,11 @@ impl Connections {
 
     /// Close every SSH master and remove the runtime directory.
     pub async fn close(&self) {
+        if let Ok(mut w) = self.warming.lock() {
+            for t in w.drain(..) {
+                t.abort();
+            }
+        }
         let all: Vec<Arc<Ssh>> = match self.ssh.lock() {
             Ok(mut c) => c.drain().map(|(_, v)| v).collect(),
             Err(_) => Vec::new(),
