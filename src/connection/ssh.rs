@@ -128,17 +128,22 @@ impl Ssh {
             *guard = None;
         }
         let builder = self.builder().await?;
-        let session = builder.connect(&self.target.address).await.map_err(|e| {
-            // ssh's own words (the innermost error), as Ansible reports them.
-            let mut inner: &dyn std::error::Error = &e;
-            while let Some(next) = inner.source() {
-                inner = next;
-            }
-            ConnectionError::Unreachable(format!(
-                "Failed to connect to the host via ssh: ssh: {}",
-                inner.to_string().trim()
-            ))
-        })?;
+        // Native multiplexing: commands go to the master's control socket from roller
+        // itself, no local `ssh` process per channel.
+        let session = builder
+            .connect_mux(&self.target.address)
+            .await
+            .map_err(|e| {
+                // ssh's own words (the innermost error), as Ansible reports them.
+                let mut inner: &dyn std::error::Error = &e;
+                while let Some(next) = inner.source() {
+                    inner = next;
+                }
+                ConnectionError::Unreachable(format!(
+                    "Failed to connect to the host via ssh: ssh: {}",
+                    inner.to_string().trim()
+                ))
+            })?;
         let session = Arc::new(session);
         *guard = Some(session.clone());
         Ok(session)
@@ -182,7 +187,7 @@ impl Connection for Ssh {
         }
     }
 
-    /// Polls the SSH port with a plain TCP connect every 50 ms (no SSH handshake, nothing
+    /// Polls the SSH port with a plain TCP connect every 20 ms (no SSH handshake, nothing
     /// on the host), when ssh reaches the host directly (no ProxyJump/ProxyCommand).
     async fn wait_reachable(&self, max: Duration) {
         let until = tokio::time::Instant::now() + max;
@@ -204,7 +209,7 @@ impl Connection for Ssh {
             if let Ok(Ok(_)) = attempt.await {
                 return;
             }
-            tokio::time::sleep(Duration::from_millis(50).min(until - tokio::time::Instant::now()))
+            tokio::time::sleep(Duration::from_millis(20).min(until - tokio::time::Instant::now()))
                 .await;
         }
     }

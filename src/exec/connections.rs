@@ -208,9 +208,12 @@ impl Connections {
             Ok(mut c) => c.drain().map(|(_, v)| v).collect(),
             Err(_) => Vec::new(),
         };
+        // All at once: each is an `ssh -O exit` to wait for.
+        let mut closing = tokio::task::JoinSet::new();
         for s in all {
-            s.close().await;
+            closing.spawn(async move { s.close().await });
         }
+        while closing.join_next().await.is_some() {}
         let _ = std::fs::remove_dir_all(&self.runtime_dir);
     }
 }

@@ -1,6 +1,6 @@
 //! `reboot`: reboot the host and wait until it is back with a new boot id and answers the
 //! test command. Between checks roller waits at most half a second, and over SSH returns
-//! as soon as the host's SSH port accepts a TCP connection (polled every 50 ms), so it
+//! as soon as the host's SSH port accepts a TCP connection (polled every 20 ms), so it
 //! notices the host back within about 0.1 s of sshd accepting connections (Ansible backs
 //! off up to ~12 s between tries).
 
