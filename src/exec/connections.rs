@@ -76,7 +76,7 @@ pub struct Connections {
     ssh: Mutex<HashMap<(String, SshTarget), Arc<Ssh>>>,
     pub warnings: Mutex<Vec<String>>,
     /// Connections being opened ahead of their first task (`warm_up`).
-    warming: Mutex<Vec<tokio::task::AbortHandle>>,
+    warming: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl Default for Connections {
@@ -96,12 +96,12 @@ impl Connections {
     }
 
     /// Open `conn` in the background, ahead of its first task (see `Connection::warm_up`);
-    /// `close` stops it if it is still connecting.
+    /// `close` waits for it if it is still connecting.
     pub fn warm_up(&self, conn: Arc<dyn Connection>) {
         let task = tokio::spawn(async move { conn.warm_up().await });
         if let Ok(mut w) = self.warming.lock() {
             w.retain(|t| !t.is_finished());
-            w.push(task.abort_handle());
+            w.push(task);
         }
     }
 
@@ -199,16 +199,21 @@ impl Connections {
 
     /// Close every SSH master and remove the runtime directory.
     pub async fn close(&self) {
-        if let Ok(mut w) = self.warming.lock() {
-            for t in w.drain(..) {
-                t.abort();
-            }
+        // Early connections still being opened are waited for (at most the connect
+        // timeout), not abandoned: an `ssh -M` stopped half-way would go on to become a
+        // master nobody closes.
+        let warming: Vec<_> = match self.warming.lock() {
+            Ok(mut w) => w.drain(..).collect(),
+            Err(_) => Vec::new(),
+        };
+        for t in warming {
+            let _ = t.await;
         }
         let all: Vec<Arc<Ssh>> = match self.ssh.lock() {
             Ok(mut c) => c.drain().map(|(_, v)| v).collect(),
             Err(_) => Vec::new(),
         };
-        // All at once: each is an `ssh -O exit` to wait for.
+        // All at once: each waits for its master to exit.
         let mut closing = tokio::task::JoinSet::new();
         for s in all {
             closing.spawn(async move { s.close().await });
