@@ -162,7 +162,7 @@ pub struct Escalation {
 
 /// A random marker for one command (not a secret: it only has to be unpredictable enough
 /// not to occur in a command's own output).
-fn nonce() -> String {
+pub(crate) fn nonce() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(

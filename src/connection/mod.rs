@@ -69,6 +69,17 @@ pub trait Connection: Send + Sync {
     /// Run a shell script on the host and wait for it.
     async fn run(&self, cmd: &Command) -> Result<Output, ConnectionError>;
 
+    /// Open the connection ahead of its first command (the next batch of a serial play),
+    /// so that its set-up is off the critical path. Runs nothing on the host but the
+    /// connection's own login; a failure is left for the first command to report.
+    async fn warm_up(&self) {}
+
+    /// Wait up to `max` for the host to look reachable again (the `reboot` module between
+    /// its checks): returns as soon as it does, or after `max`.
+    async fn wait_reachable(&self, max: Duration) {
+        tokio::time::sleep(max).await
+    }
+
     /// Whether this is the controller itself (some modules refuse to run there).
     fn is_local(&self) -> bool {
         false

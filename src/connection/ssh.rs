@@ -25,6 +25,11 @@ pub struct Ssh {
     session: Mutex<Option<Arc<Session>>>,
     /// The persistent command channel on the session, when it could be opened.
     channel: Mutex<Option<Channel>>,
+    /// `ssh -G`'s output for the host (the effective settings), once asked.
+    resolved: Mutex<Option<String>>,
+    /// When and why the last `warm_up` failed: a command that waited for that attempt
+    /// reports its error instead of trying again at once.
+    warm_failed: std::sync::Mutex<Option<(std::time::Instant, ConnectionError)>>,
 }
 
 impl Ssh {
@@ -50,6 +55,8 @@ impl Ssh {
             dir,
             session: Mutex::new(None),
             channel: Mutex::new(None),
+            resolved: Mutex::new(None),
+            warm_failed: std::sync::Mutex::new(None),
         })
     }
 
@@ -85,6 +92,15 @@ impl Ssh {
         if !self.target.host_key_checking {
             return KnownHosts::Accept;
         }
+        known_hosts_policy(&self.ssh_g(config).await)
+    }
+
+    /// `ssh -G` over the host's config: the settings ssh will use (asked once).
+    async fn ssh_g(&self, config: &std::path::Path) -> String {
+        let mut cached = self.resolved.lock().await;
+        if let Some(text) = cached.as_ref() {
+            return text.clone();
+        }
         let mut cmd = tokio::process::Command::new("ssh");
         cmd.arg("-G").arg("-F").arg(config);
         if let Some(user) = &self.target.user {
@@ -96,9 +112,10 @@ impl Ssh {
         cmd.arg("--").arg(&self.target.address);
         let resolved = match cmd.stdin(std::process::Stdio::null()).output().await {
             Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
-            _ => String::new(),
+            _ => return String::new(),
         };
-        known_hosts_policy(&resolved)
+        *cached = Some(resolved.clone());
+        resolved
     }
 
     /// The live session, connecting (again) if there is none or it died.
@@ -111,17 +128,22 @@ impl Ssh {
             *guard = None;
         }
         let builder = self.builder().await?;
-        let session = builder.connect(&self.target.address).await.map_err(|e| {
-            // ssh's own words (the innermost error), as Ansible reports them.
-            let mut inner: &dyn std::error::Error = &e;
-            while let Some(next) = inner.source() {
-                inner = next;
-            }
-            ConnectionError::Unreachable(format!(
-                "Failed to connect to the host via ssh: ssh: {}",
-                inner.to_string().trim()
-            ))
-        })?;
+        // Native multiplexing: commands go to the master's control socket from roller
+        // itself, no local `ssh` process per channel.
+        let session = builder
+            .connect_mux(&self.target.address)
+            .await
+            .map_err(|e| {
+                // ssh's own words (the innermost error), as Ansible reports them.
+                let mut inner: &dyn std::error::Error = &e;
+                while let Some(next) = inner.source() {
+                    inner = next;
+                }
+                ConnectionError::Unreachable(format!(
+                    "Failed to connect to the host via ssh: ssh: {}",
+                    inner.to_string().trim()
+                ))
+            })?;
         let session = Arc::new(session);
         *guard = Some(session.clone());
         Ok(session)
@@ -144,6 +166,54 @@ impl Ssh {
 
 #[async_trait]
 impl Connection for Ssh {
+    async fn warm_up(&self) {
+        let Ok(mut guard) = self.channel.try_lock() else {
+            return; // a command is opening or using it
+        };
+        if guard.is_some() {
+            return;
+        }
+        let opened = match self.session().await {
+            Ok(session) => Channel::open(session).await.map_err(ConnectionError::from),
+            Err(e) => Err(e),
+        };
+        match opened {
+            Ok(channel) => *guard = Some(channel),
+            Err(e) => {
+                if let Ok(mut w) = self.warm_failed.lock() {
+                    *w = Some((std::time::Instant::now(), e));
+                }
+            }
+        }
+    }
+
+    /// Polls the SSH port with a plain TCP connect every 20 ms (no SSH handshake, nothing
+    /// on the host), when ssh reaches the host directly (no ProxyJump/ProxyCommand).
+    async fn wait_reachable(&self, max: Duration) {
+        let until = tokio::time::Instant::now() + max;
+        let config = self.dir.join("ssh_config");
+        let resolved = if config.is_file() {
+            self.ssh_g(&config).await
+        } else {
+            String::new()
+        };
+        let Some(addr) = direct_address(&resolved) else {
+            tokio::time::sleep_until(until).await;
+            return;
+        };
+        while tokio::time::Instant::now() < until {
+            let attempt = tokio::time::timeout(
+                Duration::from_millis(200),
+                tokio::net::TcpStream::connect((addr.0.as_str(), addr.1)),
+            );
+            if let Ok(Ok(_)) = attempt.await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20).min(until - tokio::time::Instant::now()))
+                .await;
+        }
+    }
+
     async fn run(&self, cmd: &Command) -> Result<Output, ConnectionError> {
         let script = super::with_environment(cmd);
         match &cmd.become_ {
@@ -172,7 +242,15 @@ impl Ssh {
         secret: Option<&Secret>,
         timeout: Option<Duration>,
     ) -> Result<Output, ConnectionError> {
+        let asked = std::time::Instant::now();
         let mut guard = self.channel.lock().await;
+        let warm_failed = self.warm_failed.lock().ok().and_then(|mut w| w.take());
+        if guard.is_none()
+            && let Some((at, e)) = warm_failed
+            && at >= asked
+        {
+            return Err(e);
+        }
         // A channel left from before a reboot is dead; one fresh try is safe because a
         // command that fails to start was never run.
         for attempt in 0..2 {
@@ -215,4 +293,23 @@ impl Ssh {
             "the SSH channel could not be opened".into(),
         ))
     }
+}
+
+/// The host and port ssh connects to directly, from `ssh -G`; None when it goes through a
+/// proxy (or the settings are unknown).
+fn direct_address(ssh_g: &str) -> Option<(String, u16)> {
+    let mut host = None;
+    let mut port = 22;
+    for line in ssh_g.lines() {
+        let Some((k, v)) = line.split_once(' ') else {
+            continue;
+        };
+        match k.to_ascii_lowercase().as_str() {
+            "hostname" => host = Some(v.trim().to_string()),
+            "port" => port = v.trim().parse().ok()?,
+            "proxyjump" | "proxycommand" if v.trim() != "none" => return None,
+            _ => {}
+        }
+    }
+    host.map(|h| (h, port))
 }

@@ -75,6 +75,8 @@ pub struct Connections {
     /// other's (Ansible runs them in parallel too).
     ssh: Mutex<HashMap<(String, SshTarget), Arc<Ssh>>>,
     pub warnings: Mutex<Vec<String>>,
+    /// Connections being opened ahead of their first task (`warm_up`).
+    warming: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl Default for Connections {
@@ -89,6 +91,17 @@ impl Connections {
             runtime_dir: std::env::temp_dir().join(format!("roller-{}", std::process::id())),
             ssh: Mutex::new(HashMap::new()),
             warnings: Mutex::new(Vec::new()),
+            warming: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Open `conn` in the background, ahead of its first task (see `Connection::warm_up`);
+    /// `close` waits for it if it is still connecting.
+    pub fn warm_up(&self, conn: Arc<dyn Connection>) {
+        let task = tokio::spawn(async move { conn.warm_up().await });
+        if let Ok(mut w) = self.warming.lock() {
+            w.retain(|t| !t.is_finished());
+            w.push(task);
         }
     }
 
@@ -186,13 +199,26 @@ impl Connections {
 
     /// Close every SSH master and remove the runtime directory.
     pub async fn close(&self) {
+        // Early connections still being opened are waited for (at most the connect
+        // timeout), not abandoned: an `ssh -M` stopped half-way would go on to become a
+        // master nobody closes.
+        let warming: Vec<_> = match self.warming.lock() {
+            Ok(mut w) => w.drain(..).collect(),
+            Err(_) => Vec::new(),
+        };
+        for t in warming {
+            let _ = t.await;
+        }
         let all: Vec<Arc<Ssh>> = match self.ssh.lock() {
             Ok(mut c) => c.drain().map(|(_, v)| v).collect(),
             Err(_) => Vec::new(),
         };
+        // All at once: each waits for its master to exit.
+        let mut closing = tokio::task::JoinSet::new();
         for s in all {
-            s.close().await;
+            closing.spawn(async move { s.close().await });
         }
+        while closing.join_next().await.is_some() {}
         let _ = std::fs::remove_dir_all(&self.runtime_dir);
     }
 }

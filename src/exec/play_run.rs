@@ -120,6 +120,18 @@ impl<'a> PlayRun<'a> {
         !self.run.failed.contains(host) && !self.run.unreachable.contains(host)
     }
 
+    /// Open the connections of HOSTS (the next batch) in the background.
+    pub(super) fn warm_up(&self, hosts: &[String]) {
+        let snap = self.snapshot();
+        for h in hosts {
+            if self.run.failed.contains(h) || self.run.unreachable.contains(h) {
+                continue;
+            }
+            let conn = self.run.connection(h, &snap);
+            self.run.connections.warm_up(conn);
+        }
+    }
+
     /// Run the batch to its end.
     pub async fn run_batch(&mut self) -> PlayEnd {
         self.failed_before = self

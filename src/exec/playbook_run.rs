@@ -563,6 +563,7 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
             };
             let mut broken = false;
             let total = batches.len();
+            let upcoming = batches.clone();
             for (number, batch) in batches.into_iter().enumerate() {
                 // Ansible starts the play anew for every batch, banner included.
                 run.run.env.callback.play_start(&name, run.run.opts.check);
@@ -574,6 +575,12 @@ pub async fn run_playbooks(state: &mut RunState, playbooks: &[Playbook]) -> i32 
                 run.run.env.callback.batch_start(number + 1, total, &batch);
                 run.batch = batch;
                 run.states.clear();
+                // The next batch's connections open while this batch runs (a serial roll
+                // then never waits for an SSH handshake between hosts); nothing runs on
+                // those hosts before their turn (docs/connection.md).
+                if let Some(next) = upcoming.get(number + 1) {
+                    run.warm_up(next);
+                }
                 let end = run.run_batch().await;
                 let interrupted = end == PlayEnd::Stopped;
                 let completed: Vec<String> = if interrupted {

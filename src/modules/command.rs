@@ -202,7 +202,7 @@ fn exec_check(program: &str) -> String {
          done; IFS=$_o ;; esac\n\
          if [ -z \"$_f\" ] || [ ! -e \"$_f\" ]; then printf '{EXEC_ERROR_MARK}2' >&2; exit 127; fi\n\
          if [ -d \"$_f\" ] || [ ! -x \"$_f\" ]; then printf '{EXEC_ERROR_MARK}13' >&2; exit 127; fi\n\
-         case $(head -c 4 \"$_f\" 2>/dev/null) in \"#!\"* | \"$(printf '\\177ELF')\") ;; \
+         case $(head -c 4 \"$_f\" 2>/dev/null) in \"#!\"* | \"\u{7f}ELF\") ;; \
          *) printf '{EXEC_ERROR_MARK}8' >&2; exit 127 ;; esac\n"
     )
 }
