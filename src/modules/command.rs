@@ -102,12 +102,14 @@ impl Module for CommandModule {
             script.push_str(&format!("cd {} || exit 1\n", shell_quote(&dir)));
         }
         match (self.shell, string(args, "executable")?) {
-            (true, Some(exe)) => script.push_str(&format!(
+            (true, exe) => script.push_str(&format!(
                 "exec {} -c {}",
-                shell_quote(&exe),
+                // As Ansible: its own shell process, so that `$$`, `$0` and the shell's
+                // error messages are what `/bin/sh -c` gives, not the channel's.
+                shell_quote(exe.as_deref().unwrap_or("/bin/sh")),
                 shell_quote(&line)
             )),
-            _ => script.push_str(&line),
+            (false, _) => script.push_str(&line),
         }
         // creates/removes make the command idempotent: decide before running.
         for (key, want_exists) in [("creates", true), ("removes", false)] {
