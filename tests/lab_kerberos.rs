@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::process::{Command, Output};
 use std::time::Instant;
 
-use lab_support::{Lab, lab_dir, running_as_root};
+use lab_support::{Lab, kadmin, kadmin_stdin, lab_dir, running_as_root};
 use serde_json::Value as Json;
 use support::{repo_root, roller_bin};
 
@@ -33,50 +33,6 @@ const KEYTAB: &str = "/etc/security/keytabs/kafka_broker.keytab";
 
 fn principal(host: &str) -> String {
     format!("kafka/{host}@LAB.TEST")
-}
-
-/// kadmin on the jumphost with the lab's admin keytab (the test's own view of the KDC).
-fn kadmin(query: &str) -> String {
-    let kdc = lab_dir().join("kdc");
-    let out = Command::new("kadmin")
-        .env("KRB5_CONFIG", kdc.join("krb5.conf"))
-        .args(["-p", "lab/admin@LAB.TEST", "-k", "-t"])
-        .arg(kdc.join("admin.keytab"))
-        .args(["-s", "127.0.0.1:17749", "-q", query])
-        .output()
-        .expect("run kadmin");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let errors: Vec<&str> = stderr
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with("No policy specified"))
-        .collect();
-    assert!(errors.is_empty(), "kadmin -q {query:?} failed: {stderr}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// kadmin with INPUT on stdin (answers to its password prompts).
-fn kadmin_stdin(query: &str, input: &str) {
-    use std::io::Write;
-    let kdc = lab_dir().join("kdc");
-    let mut child = Command::new("kadmin")
-        .env("KRB5_CONFIG", kdc.join("krb5.conf"))
-        .args(["-p", "lab/admin@LAB.TEST", "-k", "-t"])
-        .arg(kdc.join("admin.keytab"))
-        .args(["-s", "127.0.0.1:17749", "-q", query])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run kadmin");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.trim().is_empty(), "kadmin -q {query:?}: {stderr}");
 }
 
 fn principals() -> Vec<String> {

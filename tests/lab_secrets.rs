@@ -32,7 +32,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use lab_support::{Lab, lab_dir, read_trimmed, running_as_root};
+use lab_support::{Lab, kadmin_stdin, lab_dir, read_trimmed, running_as_root};
 use support::{Outcome, TempDir, repo_root, roller_bin};
 
 const HOST: &str = "broker1.lab.test";
@@ -299,31 +299,6 @@ fn watcher(
         w.add(&root, scope, &root);
     }
     std::thread::spawn(move || w.run(stop))
-}
-
-/// kadmin as the lab's admin (its keytab) with INPUT on stdin: sets the admin's password
-/// without it ever being in an argv.
-fn kadmin_stdin(query: &str, input: &str) {
-    let kdc = lab_dir().join("kdc");
-    let mut child = Command::new("kadmin")
-        .env("KRB5_CONFIG", kdc.join("krb5.conf"))
-        .args(["-p", "lab/admin@LAB.TEST", "-k", "-t"])
-        .arg(kdc.join("admin.keytab"))
-        .args(["-s", "127.0.0.1:17749", "-q", query])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run kadmin");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.trim().is_empty(), "kadmin -q {query:?}: {stderr}");
 }
 
 /// The value of `KEY: VALUE` in the lab's inventory.

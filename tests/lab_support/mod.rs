@@ -224,17 +224,21 @@ impl Drop for Lab {
     }
 }
 
-/// kadmin on the jumphost as the lab's admin with its keytab (a test's own view of the
-/// KDC, behind roller's back): QUERY's stdout; panics when kadmin reports an error.
-pub fn kadmin(query: &str) -> String {
+/// kadmin on the jumphost as the lab's admin with its keytab, for QUERY.
+fn kadmin_command(query: &str) -> Command {
     let kdc = lab_dir().join("kdc");
-    let out = Command::new("kadmin")
-        .env("KRB5_CONFIG", kdc.join("krb5.conf"))
+    let mut cmd = Command::new("kadmin");
+    cmd.env("KRB5_CONFIG", kdc.join("krb5.conf"))
         .args(["-p", "lab/admin@LAB.TEST", "-k", "-t"])
         .arg(kdc.join("admin.keytab"))
-        .args(["-s", "127.0.0.1:17749", "-q", query])
-        .output()
-        .expect("run kadmin");
+        .args(["-s", "127.0.0.1:17749", "-q", query]);
+    cmd
+}
+
+/// kadmin as the lab's admin (a test's own view of the KDC, behind roller's back):
+/// QUERY's stdout; panics when kadmin reports an error.
+pub fn kadmin(query: &str) -> String {
+    let out = kadmin_command(query).output().expect("run kadmin");
     let stderr = String::from_utf8_lossy(&out.stderr);
     let errors: Vec<&str> = stderr
         .lines()
@@ -242,6 +246,27 @@ pub fn kadmin(query: &str) -> String {
         .collect();
     assert!(errors.is_empty(), "kadmin -q {query:?} failed: {stderr}");
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// kadmin with INPUT on stdin (answers to its password prompts, so that a password is
+/// never in an argv); panics when kadmin writes anything to stderr.
+pub fn kadmin_stdin(query: &str, input: &str) {
+    use std::io::Write;
+    let mut child = kadmin_command(query)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kadmin");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.trim().is_empty(), "kadmin -q {query:?}: {stderr}");
 }
 
 pub fn read_trimmed(path: &Path) -> String {
