@@ -377,8 +377,8 @@ fn drill_sshd_killed_during_a_task() {
 }
 
 /// Drill: 200 ms latency on one host (every packet it sends waits 200 ms; the lab's
-/// stand-in for netem). The roll completes; the per-host time of each reboot is in the
-/// reboot results (`elapsed`, shown with -v).
+/// stand-in for netem). The roll completes; each host's time is in roller's metrics file
+/// (`roller_host_duration_seconds`) and each reboot's in its result (`elapsed`, with -v).
 #[test]
 fn drill_latency_on_one_host() {
     if !running_as_root("drill_latency_on_one_host") {
